@@ -1,0 +1,85 @@
+// The one decision a rollout makes every poll: keep baking, advance, promote, or roll back.
+// Pure: the Evaluate handler gathers observations; this function only judges them.
+import type { RolloutInput } from './input.ts';
+import type { PlanStep } from './plan.ts';
+import { formatSplit, sameWeights, type PairWeights } from './weights.ts';
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export interface AlarmObservation {
+  name: string;
+  state: AlarmState;
+  reason?: string;
+}
+
+export interface Observations {
+  /** Epoch milliseconds when the observations were taken. */
+  now: number;
+  alarms: AlarmObservation[];
+  canaryHealthy: number;
+  /** The pair's weights as the listener has them now. */
+  weights: PairWeights;
+  /** Other target groups in the forward action whose weight differs from the recorded original. */
+  othersChanged?: string[];
+}
+
+export interface Position {
+  stepIndex: number;
+  /** Epoch milliseconds when this step's weights were applied. */
+  stepStartedAt: number;
+  /** The pair's weights the rollout last applied. */
+  expected: PairWeights;
+}
+
+export type DecisionPolicy = Pick<RolloutInput, 'bakeSeconds' | 'insufficientData' | 'minHealthyTargets'> & { steps: PlanStep[] };
+
+export type Action = 'bake' | 'advance' | 'promote' | 'rollback';
+
+export interface Decision {
+  action: Action;
+  reason: string;
+}
+
+export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): Decision {
+  const step = plan.steps[pos.stepIndex];
+  if (!step) throw new RangeError(`step index ${pos.stepIndex} is outside the plan (${plan.steps.length} steps)`);
+  const at = `at step ${step.percent}%`;
+
+  // Never fight an operator: if someone moved the weights, hand traffic back to the original.
+  if (!sameWeights(obs.weights, pos.expected)) {
+    return rollback(`weights changed outside the rollout ${at}: expected ${formatSplit(pos.expected)}, found ${formatSplit(obs.weights)}`);
+  }
+  if (obs.othersChanged && obs.othersChanged.length > 0) {
+    return rollback(`weights changed outside the rollout ${at}: target group${obs.othersChanged.length > 1 ? 's' : ''} ${obs.othersChanged.join(', ')} changed`);
+  }
+  const firing = obs.alarms.filter((a) => a.state === 'ALARM');
+  if (firing.length > 0) {
+    const names = firing.map((a) => a.name).join(', ');
+    const why = firing[0]?.reason ? ` (${firing[0].reason})` : '';
+    return rollback(`alarm ${names} in ALARM ${at}${why}`);
+  }
+  const noData = obs.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.name);
+  if (noData.length > 0 && plan.insufficientData === 'fail') {
+    return rollback(`alarm ${noData.join(', ')} has INSUFFICIENT_DATA ${at} and insufficientData is "fail"`);
+  }
+  if (obs.canaryHealthy < plan.minHealthyTargets) {
+    return rollback(`canary has ${obs.canaryHealthy} healthy target${obs.canaryHealthy === 1 ? '' : 's'} ${at}, fewer than minHealthyTargets ${plan.minHealthyTargets}`);
+  }
+
+  const elapsed = Math.max(0, Math.floor((obs.now - pos.stepStartedAt) / 1000));
+  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy`;
+  if (noData.length > 0 && plan.insufficientData === 'wait') {
+    return { action: 'bake', reason: `holding step ${step.percent}%: alarm ${noData.join(', ')} has INSUFFICIENT_DATA (${elapsed}s baked)` };
+  }
+  if (elapsed < plan.bakeSeconds) {
+    return { action: 'bake', reason: `baking step ${step.percent}%: ${elapsed}s of ${plan.bakeSeconds}s, ${health}` };
+  }
+  const last = pos.stepIndex === plan.steps.length - 1;
+  if (last) return { action: 'promote', reason: `step ${step.percent}% baked ${elapsed}s with ${health}: promoting` };
+  const next = plan.steps[pos.stepIndex + 1];
+  return { action: 'advance', reason: `step ${step.percent}% baked ${elapsed}s with ${health}: advancing to ${next?.percent}%` };
+}
+
+function rollback(reason: string): Decision {
+  return { action: 'rollback', reason };
+}

@@ -1,0 +1,235 @@
+// The rollout input: the one schema (zod) that validates console/schedule/CLI input, supplies the
+// defaults, and gives the types. Validation reports every problem at once, each naming the field,
+// the bad value and the fix.
+import { z } from 'zod';
+import { historyEvents } from './plan.ts';
+
+export const DEFAULTS = {
+  steps: [1, 10, 20, 50, 100],
+  bakeSeconds: 600,
+  pollSeconds: 30,
+  insufficientData: 'fail',
+  minHealthyTargets: 1,
+  approvalTimeoutSeconds: 3600,
+  onTimeout: 'rollback',
+} as const;
+
+/** Step Functions' hard limit on events in one execution's history. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+/** An approval can wait at most this long (a Standard execution lives at most a year; be sane). */
+export const MAX_APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+const arn = (kind: 'listener' | 'listener-rule' | 'targetgroup') =>
+  new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+$`);
+const LISTENER_ARN = arn('listener');
+const RULE_ARN = arn('listener-rule');
+const TARGET_GROUP_ARN = arn('targetgroup');
+
+const EXAMPLE = {
+  listener: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  rule: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+  targetGroup: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/73e2d6bc24d8a067',
+};
+
+const percent = z
+  .number({ error: 'must be a number, e.g. 10 or 0.1' })
+  .gt(0, { error: 'must be greater than 0 (the original weights are the starting point)' })
+  .lte(100, { error: 'must be at most 100' })
+  .refine((p) => Math.abs(p * 10 - Math.round(p * 10)) < 1e-9, {
+    error: 'may have at most one decimal (ALB weights are integers 0–999, so 0.1% is the finest step)',
+  });
+
+/** zod's type error: "is required" when absent, "must be …" when present with the wrong type. */
+const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? `is required: ${what}` : `must be ${what}`),
+});
+
+const seconds = (what: string, min: number) =>
+  z
+    .number({ error: `must be a whole number of seconds` })
+    .int({ error: 'must be a whole number of seconds' })
+    .gte(min, { error: `${what} must be at least ${min} second${min === 1 ? '' : 's'}` });
+
+export const RolloutInputSchema = z
+  .object({
+    target: z
+      .object({
+        listenerArn: z.string(expected('the ARN (a string) of the ALB listener to shift')).regex(LISTENER_ARN, {
+          error: `is not a listener ARN; expected e.g. ${EXAMPLE.listener}`,
+        }),
+        ruleArn: z
+          .string()
+          .regex(RULE_ARN, { error: `is not a listener rule ARN; expected e.g. ${EXAMPLE.rule}, or leave it out to shift the listener's default action` })
+          .optional(),
+        stable: z.string(expected('the ARN (a string) of the target group serving today (blue)')).regex(TARGET_GROUP_ARN, {
+          error: `is not a target group ARN; expected e.g. ${EXAMPLE.targetGroup}`,
+        }),
+        canary: z.string(expected('the ARN (a string) of the new target group (green)')).regex(TARGET_GROUP_ARN, {
+          error: `is not a target group ARN; expected e.g. ${EXAMPLE.targetGroup.replace('blue', 'green')}`,
+        }),
+      }, expected('an object { listenerArn, stable, canary } (ruleArn optional)'))
+      .strict(),
+    steps: z
+      .array(percent, { error: 'must be a list of percentages, e.g. [1, 10, 20, 50, 100]' })
+      .min(1, { error: 'must list at least one step, e.g. [100] or [1, 10, 20, 50, 100]' })
+      .max(100, { error: 'may list at most 100 steps' })
+      .default([...DEFAULTS.steps]),
+    bakeSeconds: seconds('bakeSeconds', 1).max(86_400, { error: 'must be at most 86400 (one day per step)' }).default(DEFAULTS.bakeSeconds),
+    pollSeconds: seconds('pollSeconds', 1).default(DEFAULTS.pollSeconds),
+    alarms: z
+      .array(z.string().min(1, { error: 'must be a CloudWatch alarm name' }).max(255), {
+        error: 'must be a list of CloudWatch alarm names (metric or composite)',
+      })
+      .max(100, { error: 'may list at most 100 alarms (one DescribeAlarms call)' })
+      .default([]),
+    insufficientData: z
+      .enum(['fail', 'ignore', 'wait'], { error: 'must be "fail" (roll back), "ignore" (treat as OK) or "wait" (hold the step until the alarm has data)' })
+      .default(DEFAULTS.insufficientData),
+    minHealthyTargets: z
+      .number({ error: 'must be a whole number ≥ 1' })
+      .int({ error: 'must be a whole number ≥ 1' })
+      .gte(1, { error: 'must be at least 1: an ALB fails open into unhealthy targets when none are healthy' })
+      .default(DEFAULTS.minHealthyTargets),
+    approvals: z
+      .object({
+        before: z.array(percent, { error: 'must be a list of step percentages that need a human approval first, e.g. [50, 100]' }).default([]),
+        timeoutSeconds: seconds('approvals.timeoutSeconds', 60)
+          .max(MAX_APPROVAL_TIMEOUT_SECONDS, { error: `must be at most ${MAX_APPROVAL_TIMEOUT_SECONDS} (7 days)` })
+          .default(DEFAULTS.approvalTimeoutSeconds),
+        onTimeout: z
+          .enum(['rollback', 'proceed'], { error: 'must be "rollback" (default) or "proceed"' })
+          .default(DEFAULTS.onTimeout),
+      })
+      .strict()
+      .default({ before: [], timeoutSeconds: DEFAULTS.approvalTimeoutSeconds, onTimeout: DEFAULTS.onTimeout }),
+    slack: z
+      .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{4,}$/, { error: 'must be a Slack channel id like C0123456 (not a #name)' }) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** The input as the console/CLI may send it (defaults optional). */
+export type RolloutInputRaw = z.input<typeof RolloutInputSchema>;
+/** The input with every default applied. */
+export type RolloutInput = z.output<typeof RolloutInputSchema>;
+
+export type ValidationResult = { ok: true; input: RolloutInput } | { ok: false; problems: string[] };
+
+/** Validate and apply defaults; on failure list every problem (field, value, fix). */
+export function validateInput(raw: unknown): ValidationResult {
+  const problems: string[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, problems: [`input: ${show(raw)} is not a JSON object; paste an object like {"target": {"listenerArn": …, "stable": …, "canary": …}}`] };
+  }
+  const parsed = RolloutInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, raw));
+  }
+  // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
+  // another problem.
+  problems.push(...crossFieldProblems(validFields(raw as Record<string, unknown>)));
+  problems.push(...stepOrderProblems(raw as Record<string, unknown>));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  return { ok: true, input: parsed.data };
+}
+
+function validFields(raw: Record<string, unknown>): Partial<RolloutInput> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(RolloutInputSchema.shape)) {
+    const r = (schema as z.ZodType).safeParse(raw[key]);
+    if (r.success) out[key] = r.data;
+  }
+  return out as Partial<RolloutInput>;
+}
+
+function crossFieldProblems(v: Partial<RolloutInput>): string[] {
+  const problems: string[] = [];
+  const { steps, target, bakeSeconds, pollSeconds, approvals } = v;
+  if (target && target.stable === target.canary) {
+    problems.push(`target.canary = ${show(target.canary)}: stable and canary are the same target group; canary must be the new target group`);
+  }
+  if (bakeSeconds !== undefined && pollSeconds !== undefined && pollSeconds > bakeSeconds) {
+    problems.push(`pollSeconds = ${pollSeconds}: polls less often than a step bakes (bakeSeconds = ${bakeSeconds}); set pollSeconds ≤ bakeSeconds, e.g. ${Math.max(1, Math.floor(bakeSeconds / 10))}`);
+  }
+  if (approvals && steps) {
+    approvals.before.forEach((p, i) => {
+      if (!steps.includes(p)) {
+        problems.push(`approvals.before[${i}] = ${p}: not one of the steps ${show(steps)}; name a step percentage`);
+      }
+    });
+  }
+  if (steps && bakeSeconds !== undefined && pollSeconds !== undefined && problems.length === 0) {
+    const full = RolloutInputSchema.safeParse({ ...v, target: v.target ?? PLACEHOLDER_TARGET });
+    if (full.success) {
+      const events = historyEvents(full.data);
+      if (events > HISTORY_EVENT_LIMIT) {
+        const minPoll = smallestPollWithinLimit(full.data);
+        problems.push(
+          `pollSeconds = ${pollSeconds}: this plan needs about ${events.toLocaleString('en-US')} Step Functions history events ` +
+            `(${steps.length} steps × ${Math.ceil(bakeSeconds / pollSeconds)} polls), over the ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')}-event limit; ` +
+            `raise pollSeconds to at least ${minPoll}, or shorten bakeSeconds, or use fewer steps`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Order rules on the numbers given, even when one step is invalid on its own (e.g. 0.15). */
+function stepOrderProblems(raw: Record<string, unknown>): string[] {
+  const steps = raw.steps;
+  if (!Array.isArray(steps) || steps.length === 0 || !steps.every((p) => typeof p === 'number')) return [];
+  const problems: string[] = [];
+  steps.forEach((p: number, i) => {
+    const prev = steps[i - 1] as number | undefined;
+    if (prev !== undefined && p <= prev) {
+      problems.push(`steps[${i}] = ${p}: steps must strictly increase (the step before is ${prev}); list them in ascending order, e.g. [1, 10, 20, 50, 100]`);
+    }
+  });
+  if (steps[steps.length - 1] !== 100) {
+    problems.push(`steps = ${show(steps)}: the last step must be 100 so the rollout ends fully on the canary; append 100`);
+  }
+  return problems;
+}
+
+/** The smallest pollSeconds that keeps this plan under the history limit (bakeSeconds if none does). */
+function smallestPollWithinLimit(input: RolloutInput): number {
+  for (let poll = input.pollSeconds + 1; poll < input.bakeSeconds; poll++) {
+    if (historyEvents({ ...input, pollSeconds: poll }) <= HISTORY_EVENT_LIMIT) return poll;
+  }
+  return input.bakeSeconds;
+}
+
+const PLACEHOLDER_TARGET = { listenerArn: EXAMPLE.listener, stable: EXAMPLE.targetGroup, canary: EXAMPLE.targetGroup.replace('blue', 'green') };
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const field = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const where = field === 'input' ? '' : `${field}.`;
+    return `${issue.keys.map((k) => where + k).join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}; remove ${issue.keys.length > 1 ? 'them' : 'it'} (check the spelling against the input reference)`;
+  }
+  const value = valueAt(raw, issue.path);
+  const shown = value === undefined ? 'missing' : show(value);
+  return `${field} = ${shown}: ${issue.message}`;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'input';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function show(value: unknown): string {
+  const s = JSON.stringify(value);
+  if (s === undefined) return String(value);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}

@@ -1,0 +1,26 @@
+// What every handler needs, built from the injected clients. Tests and the lab swap clients with
+// setClients() and the clock with setClock().
+import { Logger } from '@aws-lambda-powertools/logger';
+import { AlbShifter } from '../providers/alb.ts';
+import { client, tableName } from '../providers/clients.ts';
+import { RolloutStore } from '../providers/store.ts';
+import type { TrafficShifter, TrafficTarget } from '../providers/traffic.ts';
+
+export const log = new Logger({ serviceName: 'canary-switch' });
+
+let clock: () => number = Date.now;
+export function setClock(fn: () => number): void {
+  clock = fn;
+}
+export const now = (): Date => new Date(clock());
+
+export function store(): RolloutStore {
+  return new RolloutStore(client('dynamo'), tableName(), clock);
+}
+
+export function shifter(target: TrafficTarget): TrafficShifter {
+  return new AlbShifter(client('elb'), target);
+}
+
+export const logInfo = (msg: string, extra: Record<string, unknown>): void => log.info(msg, extra);
+export const logWarn = (msg: string, extra: Record<string, unknown>): void => log.warn(msg, extra);

@@ -1,0 +1,74 @@
+// Prepare: validate the input, take the per-listener lock, record the original forward action and
+// run the pre-flight checks. Anything wrong fails here, before any traffic moves.
+import { validateInput } from '../domain/input.ts';
+import { buildPlan } from '../domain/plan.ts';
+import { nextStep, type RolloutState } from '../domain/rollout.ts';
+import { InvalidInput, PreflightFailed } from '../errors.ts';
+import { client } from '../providers/clients.ts';
+import { countHealthy, readAlarms } from '../providers/health.ts';
+import { notifySafely } from '../providers/notify.ts';
+import { lockKeyFor } from '../providers/store.ts';
+import { pairOf, shortName } from '../providers/traffic.ts';
+import { log, logWarn, now, shifter, store } from './deps.ts';
+
+export interface PrepareEvent {
+  input: unknown;
+  executionArn: string;
+  startTime?: string;
+}
+
+/** Lock lifetime beyond the plan itself, for retries and slow approvals. */
+const LOCK_MARGIN_SECONDS = 3600;
+
+export async function handler(event: PrepareEvent): Promise<RolloutState> {
+  const checked = validateInput(event.input);
+  if (!checked.ok) throw new InvalidInput(checked.problems);
+  const input = checked.input;
+  const plan = buildPlan(input);
+  const target = input.target;
+  const lockKey = lockKeyFor(target);
+  const db = store();
+  const what = target.ruleArn ? `rule ${target.ruleArn}` : `listener ${target.listenerArn}`;
+  const lockSeconds = plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds + LOCK_MARGIN_SECONDS;
+
+  await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
+  try {
+    const original = await shifter(target).read();
+    await preflight(input.target.canary, input.alarms, input.minHealthyTargets);
+    const startedAt = event.startTime ?? now().toISOString();
+    await db.putRollout({ executionArn: event.executionArn, status: 'running', target, original, lockKey, startedAt, ...(input.slack ? { slack: { channel: input.slack.channel } } : {}) });
+    log.info('rollout prepared', { executionArn: event.executionArn, what, steps: input.steps, original: original.weights });
+    await notifySafely({ kind: 'started', executionArn: event.executionArn, steps: input.steps, listener: what }, input.slack?.channel, logWarn);
+    return {
+      executionArn: event.executionArn,
+      startedAt,
+      input,
+      plan,
+      lockKey,
+      original,
+      position: -1,
+      next: nextStep(plan, 0),
+      stepStartedAt: null,
+      expected: pairOf(original, target),
+      history: [],
+    };
+  } catch (err) {
+    // Nothing moved yet: give the listener back so a corrected rollout can start at once.
+    await db.releaseLock(lockKey, event.executionArn);
+    throw err;
+  }
+}
+
+async function preflight(canary: string, alarms: string[], minHealthy: number): Promise<void> {
+  const [health, states] = await Promise.all([countHealthy(client('elb'), canary), readAlarms(client('cloudwatch'), alarms)]);
+  const problems: string[] = [];
+  if (health.healthy < minHealthy) {
+    problems.push(
+      `canary ${shortName(canary)} has ${health.healthy} healthy of ${health.total} targets, fewer than minHealthyTargets ${minHealthy}; ` +
+        `register healthy targets first (an ALB sends traffic to unhealthy targets when none are healthy)`,
+    );
+  }
+  const firing = states.filter((a) => a.state === 'ALARM').map((a) => a.name);
+  if (firing.length > 0) problems.push(`alarm ${firing.join(', ')} is already in ALARM; fix what it watches, or wait until it is OK`);
+  if (problems.length > 0) throw new PreflightFailed(`pre-flight failed: ${problems.join('; ')}`);
+}

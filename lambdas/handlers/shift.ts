@@ -1,0 +1,52 @@
+// Shift: move the pair to the next step's weights. Refuses when the weights were changed by
+// someone else (never fight an operator) or when the canary has too few healthy targets (an ALB
+// fails open into unhealthy targets). Safe to retry: a step already applied is not applied again.
+import { afterShift, type RolloutState } from '../domain/rollout.ts';
+import { formatSplit, sameWeights } from '../domain/weights.ts';
+import { DriftDetected, InsufficientHealthyTargets } from '../errors.ts';
+import { client } from '../providers/clients.ts';
+import { countHealthy } from '../providers/health.ts';
+import { notifySafely } from '../providers/notify.ts';
+import { othersChanged, pairOf, shortName } from '../providers/traffic.ts';
+import { log, logWarn, now, shifter, store } from './deps.ts';
+
+export async function handler(state: RolloutState): Promise<RolloutState> {
+  const next = state.next;
+  const step = next ? state.plan.steps[next.index] : undefined;
+  if (!next || !step) throw new RangeError(`shift called without a next step (position ${state.position})`);
+  const { target } = state.input;
+  const provider = shifter(target);
+
+  const current = await provider.read();
+  const pair = pairOf(current, target);
+  // A retried Shift may find its own write already in place.
+  const alreadyApplied = sameWeights(pair, step.weights);
+  if (!alreadyApplied && !sameWeights(pair, state.expected)) {
+    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: expected ${formatSplit(state.expected)}, found ${formatSplit(pair)}`);
+  }
+  const changed = othersChanged(state.original, current, target);
+  if (changed.length > 0) throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${changed.join(', ')} changed`);
+
+  const health = await countHealthy(client('elb'), target.canary);
+  if (health.healthy < state.input.minHealthyTargets) {
+    throw new InsufficientHealthyTargets(
+      `refusing to send ${step.percent}% to ${shortName(target.canary)}: ${health.healthy} of ${health.total} targets healthy, minHealthyTargets is ${state.input.minHealthyTargets}`,
+    );
+  }
+
+  const applied = await provider.apply(step.weights);
+  const at = now();
+  if (!alreadyApplied) {
+    await store().audit(state.executionArn, {
+      at: at.toISOString(),
+      action: 'shift',
+      from: current.weights,
+      to: applied.weights,
+      by: state.executionArn,
+      why: `step ${step.percent}%${state.approval?.approvedBy ? ` approved by ${state.approval.approvedBy}` : ''}`,
+    });
+  }
+  log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: step.weights });
+  await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: step.weights }, state.input.slack?.channel, logWarn);
+  return afterShift(state, next.index, step.weights, at);
+}

@@ -1,0 +1,197 @@
+// ALB provider: shifts the forward action of a listener's default actions or of one listener rule.
+// Everything but the two weights is written back exactly as read: other actions (e.g.
+// authenticate-oidc), their order, other target groups and the stickiness config.
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+  type Listener,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
+import type { PairWeights } from '../domain/weights.ts';
+import { formatSplit } from '../domain/weights.ts';
+import { aws } from './aws-errors.ts';
+import { pairOf, shortName, type ForwardState, type TrafficShifter, type TrafficTarget } from './traffic.ts';
+
+/** Weighted forward actions exist on Application Load Balancers only (HTTP/HTTPS listeners). */
+const SUPPORTED_PROTOCOLS = new Set(['HTTP', 'HTTPS']);
+
+export class AlbShifter implements TrafficShifter {
+  constructor(
+    private readonly elb: ElasticLoadBalancingV2Client,
+    private readonly target: TrafficTarget,
+  ) {}
+
+  private get where(): string {
+    return this.target.ruleArn ? `rule ${this.target.ruleArn}` : `listener ${this.target.listenerArn}`;
+  }
+
+  async read(): Promise<ForwardState> {
+    const listener = await this.describeListener();
+    const actions = this.target.ruleArn ? await this.describeRuleActions(this.target.ruleArn) : (listener.DefaultActions ?? []);
+    const state = { actions: actions as unknown[], weights: forwardWeights(actions) };
+    this.requirePair(state);
+    return state;
+  }
+
+  async apply(desired: PairWeights): Promise<ForwardState> {
+    const current = await this.read();
+    const now = pairOf(current, this.target);
+    if (now.stable === desired.stable && now.canary === desired.canary) return current;
+    const actions = withPairWeights(current.actions as Action[], this.target, desired);
+    await this.write(actions);
+    const after = await this.read();
+    const got = pairOf(after, this.target);
+    if (got.stable !== desired.stable || got.canary !== desired.canary) {
+      throw new VerifyFailed(`${this.where} reads ${formatSplit(got)} (${got.stable}:${got.canary}) after writing ${formatSplit(desired)} (${desired.stable}:${desired.canary}); someone may be changing it at the same time`);
+    }
+    return after;
+  }
+
+  async restore(original: ForwardState): Promise<ForwardState> {
+    const current = await this.read();
+    if (sameActions(current.actions, original.actions)) return current;
+    await this.write(original.actions as Action[]);
+    const after = await this.read();
+    if (!sameActions(after.actions, original.actions)) {
+      throw new VerifyFailed(`${this.where} does not read back as the recorded original after restoring it; found weights ${JSON.stringify(after.weights)}`);
+    }
+    return after;
+  }
+
+  private async write(actions: Action[]): Promise<void> {
+    const writable = actions.map(writableAction);
+    if (this.target.ruleArn) {
+      const RuleArn = this.target.ruleArn;
+      await aws(`ModifyRule ${RuleArn}`, () => this.elb.send(new ModifyRuleCommand({ RuleArn, Actions: writable })));
+    } else {
+      const ListenerArn = this.target.listenerArn;
+      await aws(`ModifyListener ${ListenerArn}`, () => this.elb.send(new ModifyListenerCommand({ ListenerArn, DefaultActions: writable })));
+    }
+  }
+
+  private async describeListener(): Promise<Listener> {
+    const arn = this.target.listenerArn;
+    try {
+      const out = await aws(`DescribeListeners ${arn}`, () => this.elb.send(new DescribeListenersCommand({ ListenerArns: [arn] })));
+      const listener = out.Listeners?.[0];
+      if (!listener) throw notFoundListener(arn);
+      if (!SUPPORTED_PROTOCOLS.has(listener.Protocol ?? '')) {
+        throw new UnsupportedListener(
+          `listener ${arn} uses ${listener.Protocol}; weighted target groups need an Application Load Balancer listener (HTTP or HTTPS)`,
+        );
+      }
+      return listener;
+    } catch (err) {
+      if ((err as Error).name === 'ListenerNotFoundException') throw notFoundListener(arn);
+      throw err;
+    }
+  }
+
+  private async describeRuleActions(ruleArn: string): Promise<Action[]> {
+    if (listenerOfRule(ruleArn) !== this.target.listenerArn) {
+      throw new RuleNotOnListener(`rule ${ruleArn} belongs to listener ${listenerOfRule(ruleArn)}, not ${this.target.listenerArn}; use that listener's ARN or a rule of this listener`);
+    }
+    try {
+      const out = await aws(`DescribeRules ${ruleArn}`, () => this.elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })));
+      const rule = out.Rules?.[0];
+      if (!rule) throw notFoundRule(ruleArn);
+      return rule.Actions ?? [];
+    } catch (err) {
+      if ((err as Error).name === 'RuleNotFoundException') throw notFoundRule(ruleArn);
+      throw err;
+    }
+  }
+
+  private requirePair(state: ForwardState): void {
+    const present = Object.keys(state.weights);
+    for (const [role, arn] of [['stable', this.target.stable], ['canary', this.target.canary]] as const) {
+      if (!(arn in state.weights)) {
+        const found = present.length ? present.map(shortName).join(', ') : 'no forward action';
+        throw new TargetGroupNotInForwardAction(
+          `${this.where} has no forward action with ${role} target group ${shortName(arn)}; found: ${found}. ` +
+            `Add ${shortName(arn)} to the forward action (weight ${role === 'canary' ? '0' : 'as today'}) before the rollout`,
+        );
+      }
+    }
+  }
+}
+
+/** Weight of every target group in the (single) forward action; a plain TargetGroupArn weighs 1. */
+export function forwardWeights(actions: readonly Action[]): Record<string, number> {
+  const forward = actions.find((a) => a.Type === 'forward');
+  if (!forward) return {};
+  const groups = forward.ForwardConfig?.TargetGroups;
+  if (groups && groups.length > 0) {
+    return Object.fromEntries(groups.map((g) => [g.TargetGroupArn ?? '', g.Weight ?? 1]));
+  }
+  return forward.TargetGroupArn ? { [forward.TargetGroupArn]: 1 } : {};
+}
+
+/** A copy of `actions` with only the pair's weights changed. */
+export function withPairWeights(actions: readonly Action[], target: Pick<TrafficTarget, 'stable' | 'canary'>, desired: PairWeights): Action[] {
+  return actions.map((action) => {
+    if (action.Type !== 'forward') return action;
+    const groups = action.ForwardConfig?.TargetGroups ?? (action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : []);
+    const weightOf = (arn: string | undefined, weight: number | undefined) =>
+      arn === target.stable ? desired.stable : arn === target.canary ? desired.canary : weight;
+    return {
+      ...action,
+      ForwardConfig: {
+        ...action.ForwardConfig,
+        TargetGroups: groups.map((g) => ({ ...g, Weight: weightOf(g.TargetGroupArn, g.Weight) })),
+      },
+    };
+  });
+}
+
+/**
+ * What ModifyListener/ModifyRule accept for an action as Describe* returned it:
+ * - a forward action with a ForwardConfig of several target groups must not also carry TargetGroupArn;
+ * - authenticate-oidc comes back without its client secret, so keep the existing one.
+ */
+export function writableAction(action: Action): Action {
+  let out: Action = action;
+  if (out.Type === 'forward' && out.ForwardConfig?.TargetGroups && out.ForwardConfig.TargetGroups.length > 1 && out.TargetGroupArn) {
+    const { TargetGroupArn: _dropped, ...rest } = out;
+    out = rest;
+  }
+  if (out.Type === 'authenticate-oidc' && out.AuthenticateOidcConfig && out.AuthenticateOidcConfig.ClientSecret === undefined) {
+    out = { ...out, AuthenticateOidcConfig: { ...out.AuthenticateOidcConfig, UseExistingClientSecret: true } };
+  }
+  return out;
+}
+
+/** `…:listener-rule/app/web/LB/LISTENER/RULE` → `…:listener/app/web/LB/LISTENER`. */
+export function listenerOfRule(ruleArn: string): string {
+  return ruleArn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
+}
+
+function sameActions(a: unknown[], b: unknown[]): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** Compare as JSON values: key order and absent-vs-undefined do not matter. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+function notFoundListener(arn: string): ListenerNotFound {
+  return new ListenerNotFound(`listener ${arn} not found; check the ARN and that the rollout runs in the listener's account and region`);
+}
+
+function notFoundRule(arn: string): RuleNotFound {
+  return new RuleNotFound(`rule ${arn} not found; check the ARN, or leave ruleArn out to shift the listener's default action`);
+}

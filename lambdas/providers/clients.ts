@@ -1,0 +1,45 @@
+// AWS clients by injection: handlers use these module-level defaults (created on first use, then
+// reused across warm invocations); tests and the lab replace them with setClients().
+// Endpoints follow the SDK's own AWS_ENDPOINT_URL_* variables, which is how the lab points the
+// unchanged handlers at its local APIs.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface Clients {
+  elb: ElasticLoadBalancingV2Client;
+  cloudwatch: CloudWatchClient;
+  dynamo: DynamoDBDocumentClient;
+  sfn: SFNClient;
+}
+
+const factories: { [K in keyof Clients]: () => Clients[K] } = {
+  elb: () => new ElasticLoadBalancingV2Client({}),
+  cloudwatch: () => new CloudWatchClient({}),
+  dynamo: () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  sfn: () => new SFNClient({}),
+};
+
+const current: Partial<Clients> = {};
+
+export function client<K extends keyof Clients>(name: K): Clients[K] {
+  return (current[name] ??= factories[name]()) as Clients[K];
+}
+
+/** Replace some clients (tests, lab); `resetClients()` goes back to the defaults. */
+export function setClients(overrides: Partial<Clients>): void {
+  Object.assign(current, overrides);
+}
+
+export function resetClients(): void {
+  for (const key of Object.keys(current) as (keyof Clients)[]) delete current[key];
+}
+
+/** The rollout table's name (DynamoDB), set by the stack. */
+export function tableName(): string {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set: the stack sets it on every function; set it when running a handler by hand');
+  return name;
+}
