@@ -129,7 +129,7 @@ export function validateInput(raw: unknown): ValidationResult {
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
   problems.push(...crossFieldProblems(validFields(raw as Record<string, unknown>)));
-  problems.push(...stepOrderProblems(raw as Record<string, unknown>));
+  problems.push(...stepOrderProblems(raw as Record<string, unknown>), ...samePairProblems(raw as Record<string, unknown>));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, input: parsed.data };
 }
@@ -145,10 +145,7 @@ function validFields(raw: Record<string, unknown>): Partial<RolloutInput> {
 
 function crossFieldProblems(v: Partial<RolloutInput>): string[] {
   const problems: string[] = [];
-  const { steps, target, bakeSeconds, pollSeconds, approvals } = v;
-  if (target && target.stable === target.canary) {
-    problems.push(`target.canary = ${show(target.canary)}: stable and canary are the same target group; canary must be the new target group`);
-  }
+  const { steps, bakeSeconds, pollSeconds, approvals } = v;
   if (bakeSeconds !== undefined && pollSeconds !== undefined && pollSeconds > bakeSeconds) {
     problems.push(`pollSeconds = ${pollSeconds}: polls less often than a step bakes (bakeSeconds = ${bakeSeconds}); set pollSeconds ≤ bakeSeconds, e.g. ${Math.max(1, Math.floor(bakeSeconds / 10))}`);
   }
@@ -174,6 +171,13 @@ function crossFieldProblems(v: Partial<RolloutInput>): string[] {
     }
   }
   return problems;
+}
+
+/** stable = canary would "shift" traffic onto itself; checked even when another target field is bad. */
+function samePairProblems(raw: Record<string, unknown>): string[] {
+  const t = raw.target as { stable?: unknown; canary?: unknown } | undefined;
+  if (!t || typeof t !== 'object' || typeof t.stable !== 'string' || t.stable !== t.canary) return [];
+  return [`target.canary = ${show(t.canary)}: stable and canary are the same target group; canary must be the new target group`];
 }
 
 /** Order rules on the numbers given, even when one step is invalid on its own (e.g. 0.15). */

@@ -1,0 +1,112 @@
+// Runs statemachine/rollout.asl.json (the same file the stack deploys) with aws-local-stepfunctions,
+// each Task state served by the real handler in this process. Used by the state-machine tests and
+// the lab; the handlers reach AWS (or the lab's local APIs, or mocks) through their injected clients.
+import './polyfills.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { handler as evaluate } from '../lambdas/handlers/evaluate.ts';
+import { handler as finalize } from '../lambdas/handlers/finalize.ts';
+import { handler as prepare } from '../lambdas/handlers/prepare.ts';
+import { handler as rollback } from '../lambdas/handlers/rollback.ts';
+import { handler as shift } from '../lambdas/handlers/shift.ts';
+import type { RolloutState } from '../lambdas/domain/rollout.ts';
+
+export const ASL_PATH = fileURLToPath(new URL('../statemachine/rollout.asl.json', import.meta.url));
+
+/** The ASL with every ${…} replaced by a Lambda ARN (the local runner only checks their shape). */
+export function loadDefinition(region = 'us-east-1', account = '123456789012'): StateMachineDefinition {
+  const text = readFileSync(ASL_PATH, 'utf8').replaceAll(/\$\{(\w+)FunctionArn\}/g, (_m, name: string) => `arn:aws:lambda:${region}:${account}:function:canary-switch-${name}`);
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ApprovalPayload {
+  state: RolloutState;
+  taskToken: string;
+}
+
+export interface WorkflowOptions {
+  executionArn: string;
+  /** Answers a RequestApproval task: resolve with the task output, or throw an error whose name Step Functions would see (`Rejected`, `States.Timeout`). */
+  approval?: (payload: ApprovalPayload) => Promise<unknown>;
+  /** Milliseconds each Bake wait really takes (default: the input's pollSeconds in real time). */
+  bakeMs?: number;
+  /** Called before each Evaluate, e.g. to advance a test clock by pollSeconds. */
+  beforeEvaluate?: (state: RolloutState) => void | Promise<void>;
+  /** Milliseconds between retries (tests make them instant). */
+  retryMs?: number;
+}
+
+export interface WorkflowRun {
+  abort: () => void;
+  result: Promise<WorkflowResult>;
+  events: WorkflowEvent[];
+}
+
+export interface WorkflowEvent {
+  type: string;
+  state?: string;
+  at: number;
+  output?: unknown;
+  error?: string;
+  cause?: unknown;
+}
+
+export type WorkflowResult =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED'; error: string; cause: string }
+  | { status: 'ABORTED' };
+
+const json = (v: unknown) => v as JsonValue;
+
+export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowRun {
+  const machine = new StateMachine(loadDefinition());
+  const name = options.executionArn.split(':').pop() ?? 'local';
+  let tokens = 0;
+  const retry = options.retryMs;
+  const execution = machine.run(json(input), {
+    context: { Execution: { Id: options.executionArn, Name: name, StartTime: new Date().toISOString(), Input: json(input) } },
+    overrides: {
+      taskResourceLocalHandlers: {
+        Prepare: async (event) => json(await prepare(event as never)),
+        Shift: async (state) => json(await shift(state as unknown as RolloutState)),
+        Evaluate: async (state) => {
+          await options.beforeEvaluate?.(state as unknown as RolloutState);
+          return json(await evaluate(state as unknown as RolloutState));
+        },
+        Finalize: async (state) => json(await finalize(state as unknown as RolloutState)),
+        Rollback: async (state) => json(await rollback(state as unknown as RolloutState)),
+        RequestApproval: async (params) => {
+          // The runner has no task tokens: mint one per request, as Step Functions would.
+          const { Payload } = params as unknown as { Payload: { state: RolloutState } };
+          const taskToken = `local-token-${name}-${++tokens}`;
+          if (!options.approval) throw Object.assign(new Error('no approver configured for this local run'), { name: 'States.TaskFailed' });
+          return json(await options.approval({ state: Payload.state, taskToken }));
+        },
+      },
+      waitTimeOverrides: options.bakeMs !== undefined ? { Bake: options.bakeMs } : {},
+      retryIntervalOverrides: retry !== undefined ? { Prepare: retry, Shift: retry, Evaluate: retry, Finalize: retry, Rollback: retry, RequestApproval: retry } : {},
+    },
+  });
+  const events: WorkflowEvent[] = [];
+  const drained = (async () => {
+    for await (const e of execution.eventLogs) {
+      const ev = e as unknown as { type: string; timestamp: number; state?: { name: string; output?: unknown }; Error?: string; Cause?: unknown };
+      events.push({ type: ev.type, state: ev.state?.name, at: ev.timestamp, output: ev.state?.output, error: ev.Error, cause: ev.Cause });
+    }
+  })();
+  const settled = execution.result.then(
+    (output): WorkflowResult => ({ status: 'SUCCEEDED', output }),
+    (err: Error & { cause?: unknown }): WorkflowResult => {
+      if (err.name === 'ExecutionAbortedError') return { status: 'ABORTED' };
+      // ExecutionError wraps the Fail state's (or uncaught) error: name = Error, message = Cause.
+      const inner = err.cause instanceof Error ? err.cause : err;
+      return { status: 'FAILED', error: inner.name, cause: inner.message };
+    },
+  );
+  // Resolve only once the event log is complete, so callers see every state the run entered.
+  const result = Promise.all([settled, drained]).then(([r]) => r);
+  return { abort: execution.abort, result, events };
+}

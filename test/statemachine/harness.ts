@@ -1,0 +1,151 @@
+// Test bench for running the real ASL with the real handlers: a stateful ALB and CloudWatch behind
+// aws-sdk-client-mock, and a real DynamoDB API (dynalite) on 127.0.0.1 for locks and records.
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  type Action,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
+import { setClients } from '../../lambdas/providers/clients.ts';
+import { setClock } from '../../lambdas/handlers/deps.ts';
+
+export const ACCOUNT = '123456789012';
+export const LISTENER = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+export const BLUE = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`;
+export const GREEN = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/green/2453ed029918f21f`;
+export const OTHER = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/legacy/0b7a1d2c3e4f5a6b`;
+export const TABLE = 'canary-switch-test';
+
+export const execArn = (name: string) => `arn:aws:states:us-east-1:${ACCOUNT}:execution:canary-switch:${name}`;
+
+/** authenticate-oidc + forward(blue 1, green 0, legacy 1; stickiness on): the hardest shape to keep intact. */
+export function originalActions(): Action[] {
+  return [
+    {
+      Type: 'authenticate-oidc',
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'web',
+        SessionCookieName: 'AWSELBAuthSessionCookie',
+        Scope: 'openid',
+        SessionTimeout: 604800,
+        OnUnauthenticatedRequest: 'authenticate',
+      },
+    },
+    {
+      Type: 'forward',
+      Order: 2,
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: BLUE, Weight: 1 },
+          { TargetGroupArn: GREEN, Weight: 0 },
+          { TargetGroupArn: OTHER, Weight: 1 },
+        ],
+        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
+      },
+    },
+  ];
+}
+
+export interface Bench {
+  elb: AwsClientStub<ElasticLoadBalancingV2Client>;
+  cw: AwsClientStub<CloudWatchClient>;
+  /** The listener's default actions as AWS holds them. */
+  actions: Action[];
+  alarms: Map<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>;
+  healthyCanaryTargets: number;
+  clock: { now: number };
+  modifyCalls: () => number;
+  weights: () => Record<string, number>;
+}
+
+export async function startDynamo(): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  await raw.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+    }),
+  );
+  setClients({ dynamo: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) });
+  process.env.TABLE_NAME = TABLE;
+  return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** A stateful ALB + CloudWatch: Modify* changes what Describe* returns, as in AWS. */
+export function startBench(): Bench {
+  const elb = mockClient(ElasticLoadBalancingV2Client);
+  const cw = mockClient(CloudWatchClient);
+  const bench: Bench = {
+    elb,
+    cw,
+    actions: originalActions(),
+    alarms: new Map([['web-green-5xx', 'OK']]),
+    healthyCanaryTargets: 2,
+    clock: { now: Date.parse('2026-11-22T10:00:00Z') },
+    modifyCalls: () => elb.commandCalls(ModifyListenerCommand).length,
+    weights: () => Object.fromEntries((bench.actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups ?? []).map((g) => [g.TargetGroupArn, g.Weight])),
+  };
+  elb.on(DescribeListenersCommand).callsFake((input: { ListenerArns?: string[] }) => {
+    if (input.ListenerArns?.[0] !== LISTENER) throw Object.assign(new Error(`'${input.ListenerArns?.[0]}' not found`), { name: 'ListenerNotFoundException' });
+    return { Listeners: [{ ListenerArn: LISTENER, Protocol: 'HTTPS', Port: 443, DefaultActions: structuredClone(bench.actions) }] };
+  });
+  elb.on(DescribeRulesCommand).rejects(Object.assign(new Error('rule not found'), { name: 'RuleNotFoundException' }));
+  elb.on(ModifyListenerCommand).callsFake((input: { DefaultActions: Action[] }) => {
+    // AWS keeps the existing client secret and never echoes UseExistingClientSecret back.
+    bench.actions = structuredClone(input.DefaultActions).map((a) => {
+      if (a.AuthenticateOidcConfig) delete a.AuthenticateOidcConfig.UseExistingClientSecret;
+      return a;
+    });
+    return { Listeners: [{ ListenerArn: LISTENER, DefaultActions: structuredClone(bench.actions) }] };
+  });
+  elb.on(DescribeTargetHealthCommand).callsFake((input: { TargetGroupArn: string }) => {
+    const healthy = input.TargetGroupArn === GREEN ? bench.healthyCanaryTargets : 2;
+    return {
+      TargetHealthDescriptions: [0, 1].map((i) => ({ Target: { Id: `i-${i}`, Port: 80 }, TargetHealth: { State: i < healthy ? 'healthy' : 'unhealthy' } })),
+    };
+  });
+  cw.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
+    MetricAlarms: (input.AlarmNames ?? [])
+      .filter((n) => bench.alarms.has(n))
+      .map((n) => ({ AlarmName: n, StateValue: bench.alarms.get(n), StateReason: bench.alarms.get(n) === 'ALARM' ? 'Threshold Crossed: 1 datapoint [0.2] was greater than the threshold (0.05)' : 'ok' })),
+    CompositeAlarms: [],
+  }));
+  setClients({ elb: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) });
+  setClock(() => bench.clock.now);
+  return bench;
+}
+
+export function rolloutInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    target: { listenerArn: LISTENER, stable: BLUE, canary: GREEN },
+    steps: [1, 10, 20, 50, 100],
+    bakeSeconds: 60,
+    pollSeconds: 20,
+    alarms: ['web-green-5xx'],
+    ...overrides,
+  };
+}
