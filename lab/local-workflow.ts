@@ -20,6 +20,18 @@ export function loadDefinition(region = 'us-east-1', account = '123456789012'): 
   return JSON.parse(text) as StateMachineDefinition;
 }
 
+/**
+ * aws-local-stepfunctions resolves a Task's TimeoutSecondsPath against the Parameters output;
+ * Step Functions resolves it against the state input. The deployed ASL is written for Step
+ * Functions, so only the local runner's copy points into the Payload that carries the state.
+ */
+export function adaptForLocalRunner(definition: StateMachineDefinition): StateMachineDefinition {
+  const copy = structuredClone(definition);
+  const approval = copy.States.RequestApproval as { TimeoutSecondsPath?: string } | undefined;
+  if (approval?.TimeoutSecondsPath?.startsWith('$.')) approval.TimeoutSecondsPath = `$.Payload.state.${approval.TimeoutSecondsPath.slice(2)}`;
+  return copy;
+}
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export interface ApprovalPayload {
@@ -37,6 +49,8 @@ export interface WorkflowOptions {
   beforeEvaluate?: (state: RolloutState) => void | Promise<void>;
   /** Milliseconds between retries (tests make them instant). */
   retryMs?: number;
+  /** Emulate the stack's safety-net rule (default true): a run that ends FAILED outside the Rollback path, or ABORTED, gets the rollback handler. */
+  safetyNet?: boolean;
 }
 
 export interface WorkflowRun {
@@ -62,12 +76,13 @@ export type WorkflowResult =
 const json = (v: unknown) => v as JsonValue;
 
 export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowRun {
-  const machine = new StateMachine(loadDefinition());
+  const machine = new StateMachine(adaptForLocalRunner(loadDefinition()));
   const name = options.executionArn.split(':').pop() ?? 'local';
   let tokens = 0;
   const retry = options.retryMs;
   const execution = machine.run(json(input), {
-    context: { Execution: { Id: options.executionArn, Name: name, StartTime: new Date().toISOString(), Input: json(input) } },
+    // Task.Token only has to resolve for $$.Task.Token; RequestApproval below mints one per request.
+    context: { Execution: { Id: options.executionArn, Name: name, StartTime: new Date().toISOString(), Input: json(input) }, Task: { Token: 'local' } },
     overrides: {
       taskResourceLocalHandlers: {
         Prepare: async (event) => json(await prepare(event as never)),
@@ -107,6 +122,17 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
     },
   );
   // Resolve only once the event log is complete, so callers see every state the run entered.
-  const result = Promise.all([settled, drained]).then(([r]) => r);
+  const result = Promise.all([settled, drained]).then(async ([r]) => {
+    if (options.safetyNet !== false && (r.status === 'ABORTED' || (r.status === 'FAILED' && r.error !== 'RolledBack'))) {
+      // What the deployed EventBridge rule does for ABORTED / TIMED_OUT / FAILED executions.
+      const outcome = await rollback({
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { executionArn: options.executionArn, status: r.status, ...(r.status === 'FAILED' ? { error: r.error, cause: r.cause } : {}) },
+      });
+      events.push({ type: 'SafetyNet', at: Date.now(), output: outcome });
+    }
+    return r;
+  });
   return { abort: execution.abort, result, events };
 }

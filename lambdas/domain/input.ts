@@ -128,7 +128,7 @@ export function validateInput(raw: unknown): ValidationResult {
   }
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
-  problems.push(...crossFieldProblems(validFields(raw as Record<string, unknown>)));
+  problems.push(...crossFieldProblems(validFields(raw as Record<string, unknown>), numericSteps(raw as Record<string, unknown>)));
   problems.push(...stepOrderProblems(raw as Record<string, unknown>), ...samePairProblems(raw as Record<string, unknown>));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, input: parsed.data };
@@ -143,20 +143,30 @@ function validFields(raw: Record<string, unknown>): Partial<RolloutInput> {
   return out as Partial<RolloutInput>;
 }
 
-function crossFieldProblems(v: Partial<RolloutInput>): string[] {
+/** The steps as given when they are all numbers (even if one is invalid on its own, e.g. 0.15). */
+function numericSteps(raw: Record<string, unknown>): number[] | undefined {
+  const steps = raw.steps;
+  return Array.isArray(steps) && steps.every((p) => typeof p === 'number') ? (steps as number[]) : undefined;
+}
+
+function crossFieldProblems(v: Partial<RolloutInput>, givenSteps: number[] | undefined): string[] {
   const problems: string[] = [];
   const { steps, bakeSeconds, pollSeconds, approvals } = v;
+  // approvals.before is checked against the steps as given, so one bad step does not hide it.
+  const stepsToName = steps ?? givenSteps;
   if (bakeSeconds !== undefined && pollSeconds !== undefined && pollSeconds > bakeSeconds) {
     problems.push(`pollSeconds = ${pollSeconds}: polls less often than a step bakes (bakeSeconds = ${bakeSeconds}); set pollSeconds ≤ bakeSeconds, e.g. ${Math.max(1, Math.floor(bakeSeconds / 10))}`);
   }
-  if (approvals && steps) {
+  if (approvals && stepsToName) {
     approvals.before.forEach((p, i) => {
-      if (!steps.includes(p)) {
-        problems.push(`approvals.before[${i}] = ${p}: not one of the steps ${show(steps)}; name a step percentage`);
+      if (!stepsToName.includes(p)) {
+        problems.push(`approvals.before[${i}] = ${p}: not one of the steps ${show(stepsToName)}; name a step percentage`);
       }
     });
   }
-  if (steps && bakeSeconds !== undefined && pollSeconds !== undefined && problems.length === 0) {
+  // Not gated on the rules above: none of them changes the event count much, and hiding this one
+  // would make the operator fix the input twice.
+  if (steps && bakeSeconds !== undefined && pollSeconds !== undefined) {
     const full = RolloutInputSchema.safeParse({ ...v, target: v.target ?? PLACEHOLDER_TARGET });
     if (full.success) {
       const events = historyEvents(full.data);

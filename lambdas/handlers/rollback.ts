@@ -6,6 +6,7 @@
 // Idempotent: a rollout already rolled back or promoted is left alone; a listener already at the
 // original is not written again.
 import { rollbackCause, type RolloutState } from '../domain/rollout.ts';
+import { TargetGroupNotInForwardAction } from '../errors.ts';
 import { notifySafely } from '../providers/notify.ts';
 import type { RolloutRecord } from '../providers/store.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
@@ -51,10 +52,14 @@ async function restore(executionArn: string, cause: string, by: 'state-machine' 
   }
 
   const provider = shifter(record.target);
-  const before = await provider.read();
+  // An operator may have taken stable or canary out of the forward action: restore the original anyway.
+  const before = await provider.read().catch((err: unknown) => {
+    if (err instanceof TargetGroupNotInForwardAction) return undefined;
+    throw err;
+  });
   const after = await provider.restore(record.original);
   const at = now().toISOString();
-  await db.audit(executionArn, { at, action: 'rollback', from: before.weights, to: after.weights, by, why: cause });
+  await db.audit(executionArn, { at, action: 'rollback', ...(before ? { from: before.weights } : {}), to: after.weights, by, why: cause });
   await db.setStatus(executionArn, 'rolled-back', cause);
   await db.releaseLock(record.lockKey, executionArn);
   log.warn('rolled back', { executionArn, cause, by, restored: after.weights });

@@ -30,11 +30,16 @@ export class AlbShifter implements TrafficShifter {
   }
 
   async read(): Promise<ForwardState> {
-    const listener = await this.describeListener();
-    const actions = this.target.ruleArn ? await this.describeRuleActions(this.target.ruleArn) : (listener.DefaultActions ?? []);
-    const state = { actions: actions as unknown[], weights: forwardWeights(actions) };
+    const state = await this.readAsIs();
     this.requirePair(state);
     return state;
+  }
+
+  /** The actions as they are, without requiring the pair: restore must work after an operator removed one. */
+  private async readAsIs(): Promise<ForwardState> {
+    const listener = await this.describeListener();
+    const actions = this.target.ruleArn ? await this.describeRuleActions(this.target.ruleArn) : (listener.DefaultActions ?? []);
+    return { actions: actions as unknown[], weights: forwardWeights(actions) };
   }
 
   async apply(desired: PairWeights): Promise<ForwardState> {
@@ -52,10 +57,10 @@ export class AlbShifter implements TrafficShifter {
   }
 
   async restore(original: ForwardState): Promise<ForwardState> {
-    const current = await this.read();
+    const current = await this.readAsIs();
     if (sameActions(current.actions, original.actions)) return current;
     await this.write(original.actions as Action[]);
-    const after = await this.read();
+    const after = await this.readAsIs();
     if (!sameActions(after.actions, original.actions)) {
       throw new VerifyFailed(`${this.where} does not read back as the recorded original after restoring it; found weights ${JSON.stringify(after.weights)}`);
     }

@@ -80,7 +80,8 @@ export class RolloutStore {
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      const held = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: key, sk: 'lock' }, ConsistentRead: true }));
+      // Through aws() like every call on the Prepare path, so a throttled read is retried as Transient.
+      const held = await aws('DynamoDB GetItem (lock)', () => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: key, sk: 'lock' }, ConsistentRead: true })));
       const holder = String(held.Item?.owner ?? 'another execution');
       const since = held.Item?.acquiredAt ? ` since ${String(held.Item.acquiredAt)}` : '';
       throw new LockHeld(

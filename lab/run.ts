@@ -1,0 +1,271 @@
+// One lab rollout, end to end, on 127.0.0.1: blue and green services, the weighted proxy that
+// plays the ALB, ELBv2- and CloudWatch-compatible APIs over it, DynamoDB (dynalite), a load
+// generator, and the real statemachine/rollout.asl.json run by aws-local-stepfunctions with the
+// real handlers, whose SDK clients reach the lab through AWS_ENDPOINT_URL_*.
+import './env.ts';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { AddressInfo } from 'node:net';
+import { resetClients } from '../lambdas/providers/clients.ts';
+import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
+import { createLabAlb } from './aws/alb-model.ts';
+import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
+import { startElbv2Api } from './aws/elbv2-api.ts';
+import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
+import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
+import { startLoad } from './traffic/loadgen.ts';
+import { TrafficMetrics } from './traffic/metrics.ts';
+import { startProxy, type WeightChange } from './traffic/proxy.ts';
+import { startServices } from './traffic/services.ts';
+import type { TimelinePoint } from './traffic/metrics.ts';
+
+export const SCENARIOS = {
+  healthy: 'green is healthy: the rollout promotes to 100%',
+  broken: 'green answers 50% errors from the start: rolled back at the first step',
+  'breaks-at-20': 'green starts failing once it takes 20% of traffic: rolled back from 20%',
+  slow: 'green adds 400 ms to every answer: the p99 alarm rolls it back',
+} as const;
+export type Scenario = keyof typeof SCENARIOS;
+
+export interface LabOptions {
+  scenario: Scenario;
+  steps: number[];
+  bakeSeconds: number;
+  pollSeconds: number;
+  /** Requests per second the load generator sends through the proxy. */
+  rate: number;
+  /** Steps that need an approval first, answered by `approver`. */
+  approvalsBefore: number[];
+  approver?: (step: number) => Promise<{ approved: boolean; by: string }>;
+  /** Called with each progress line. */
+  print: (line: string) => void;
+  /** Seconds between progress lines. */
+  progressSeconds?: number;
+}
+
+export interface LabReport {
+  scenario: Scenario;
+  expected: 'promoted' | 'rolled-back';
+  outcome: 'promoted' | 'rolled-back' | 'failed';
+  /** The workflow did what the scenario calls for, and traffic ended where it should. */
+  correct: boolean;
+  cause?: string;
+  startedAt: number;
+  durationMs: number;
+  requests: { sent: number; ok: number; failed: number; byService: Record<string, number> };
+  /** When green started misbehaving for users (epoch ms), if it did. */
+  faultAt?: number;
+  /** When the workflow decided to roll back (Rollback state entered). */
+  decidedAt?: number;
+  /** When the proxy's weights were back at the original. */
+  restoredAt?: number;
+  mttdMs?: number;
+  mttrMs?: number;
+  originalWeights: Record<string, number>;
+  finalWeights: Record<string, number>;
+  names: { blue: string; green: string };
+  timeline: {
+    blue: TimelinePoint[];
+    green: TimelinePoint[];
+    weights: WeightChange[];
+    alarms: AlarmTransition[];
+    steps: { at: number; percent: number }[];
+  };
+}
+
+export const LAB_ALARMS = ['web-green-5xx', 'web-green-p99'];
+
+export async function runLab(options: LabOptions): Promise<LabReport> {
+  const print = options.print;
+  const services = await startServices();
+  const lab = createLabAlb({ bluePort: Number(new URL(services.blue.url).port), greenPort: Number(new URL(services.green.url).port) });
+  const metrics = new TrafficMetrics();
+  const proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url }, metrics });
+  const alarms = new LabAlarms(metrics, [
+    // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
+    { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+  ]);
+  const elbApi = await startElbv2Api(lab.model);
+  const cwApi = await startCloudWatchApi(alarms);
+  const dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+
+  // The handlers' default clients read these when first created.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: elbApi.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH: cwApi.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+    AWS_ACCESS_KEY_ID: 'lab',
+    AWS_SECRET_ACCESS_KEY: 'lab',
+    TABLE_NAME: 'canary-switch-lab',
+  });
+  resetClients();
+  await new DynamoDBClient({}).send(
+    new CreateTableCommand({
+      TableName: 'canary-switch-lab',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+    }),
+  );
+
+  const names = { blue: 'blue', green: 'green' };
+  const originalWeights = proxy.weights();
+  const startedAt = Date.now();
+  const input = {
+    target: { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn },
+    steps: options.steps,
+    bakeSeconds: options.bakeSeconds,
+    pollSeconds: options.pollSeconds,
+    alarms: LAB_ALARMS,
+    // At 1% of a few hundred requests a second a 1-second period can be empty; hold rather than fail.
+    insufficientData: 'wait',
+    minHealthyTargets: 1,
+    approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
+  };
+  const plannedSeconds = options.steps.length * options.bakeSeconds;
+  const load = startLoad({ url: proxy.url, ratePerSecond: options.rate, durationMs: (plannedSeconds + 120) * 1000, concurrency: 32 });
+
+  let faultAt: number | undefined;
+  const injectFault = () => {
+    if (faultAt !== undefined) return;
+    faultAt = Date.now();
+    if (options.scenario === 'slow') services.green.setFault({ latencyMs: 400 });
+    else services.green.setFault({ errorRate: 0.5 });
+    print(`  ! green starts ${options.scenario === 'slow' ? 'answering 400 ms slower' : 'failing 50% of requests'}`);
+  };
+  const watchForFault = () => {
+    const share = canaryShare({ stable: proxy.weights()[lab.blueArn] ?? 0, canary: proxy.weights()[lab.greenArn] ?? 0 });
+    const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
+    if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
+  };
+
+  const executionArn = `arn:aws:states:us-east-1:123456789012:execution:canary-switch-lab:${options.scenario}-${startedAt}`;
+  print(`rollout ${options.scenario}: steps ${options.steps.join(' → ')}%, bake ${options.bakeSeconds}s, poll ${options.pollSeconds}s, ${options.rate} req/s through the proxy`);
+  print(`  plan weights (blue:green): ${options.steps.map((p) => `${p}% ${weightsFor(p).stable}:${weightsFor(p).canary}`).join(', ')}`);
+  const run = runWorkflow(input, {
+    executionArn,
+    approval: async ({ state }: ApprovalPayload) => {
+      const step = state.next?.percent ?? 0;
+      print(`  ? approval requested before ${step}%`);
+      const answer = options.approver ? await options.approver(step) : { approved: true, by: 'lab (auto)' };
+      print(`  ${answer.approved ? '✓ approved' : '✗ rejected'} by ${answer.by}`);
+      if (!answer.approved) throw Object.assign(new Error(`rejected by ${answer.by}`), { name: 'Rejected' });
+      return { approvedBy: answer.by, at: new Date().toISOString() };
+    },
+  });
+
+  // Live progress: workflow events as they happen, and a traffic line every few seconds.
+  let seen = 0;
+  let lastLine = 0;
+  const tick = setInterval(() => {
+    watchForFault();
+    for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
+    const now = Date.now();
+    if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
+      lastLine = now;
+      print(progressLine(now - startedAt, proxy.weights(), metrics, lab, alarms));
+    }
+  }, 100);
+
+  let result: WorkflowResult;
+  try {
+    result = await run.result;
+  } finally {
+    clearInterval(tick);
+  }
+  for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
+  const finishedAt = Date.now();
+  const loadResult = await load.stop();
+
+  const decidedAt = run.events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
+  const restoredAt = decidedAt ? proxy.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
+  const finalWeights = proxy.weights();
+  const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
+  const expected = options.scenario === 'healthy' ? 'promoted' : 'rolled-back';
+  const endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
+  const steps = run.events
+    .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
+    .map((e) => {
+      const out = e.output as { position: number; plan: { steps: { percent: number }[] } };
+      return { at: e.at, percent: out.plan.steps[out.position]?.percent ?? 0 };
+    });
+
+  const report: LabReport = {
+    scenario: options.scenario,
+    expected,
+    outcome,
+    correct: outcome === expected && endsRight,
+    cause: result.status === 'FAILED' ? result.cause : undefined,
+    startedAt,
+    durationMs: finishedAt - startedAt,
+    requests: { sent: loadResult.sent, ok: loadResult.ok, failed: loadResult.failed, byService: loadResult.byService },
+    faultAt,
+    decidedAt,
+    restoredAt,
+    mttdMs: faultAt !== undefined && decidedAt !== undefined ? decidedAt - faultAt : undefined,
+    mttrMs: decidedAt !== undefined && restoredAt !== undefined ? restoredAt - decidedAt : undefined,
+    originalWeights,
+    finalWeights,
+    names,
+    timeline: {
+      blue: metrics.timeline(lab.blueArn),
+      green: metrics.timeline(lab.greenArn),
+      weights: proxy.weightHistory(),
+      alarms: alarms.transitions(),
+      steps,
+    },
+  };
+  await Promise.all([proxy.close(), elbApi.close(), cwApi.close(), services.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
+  resetClients();
+  return report;
+}
+
+function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
+  if (e.type === 'StateExited' && e.state === 'Shift') {
+    const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] } };
+    const step = out.plan.steps[out.position];
+    if (step) print(`▶ step ${step.percent}%: listener weights blue ${step.weights.stable} : green ${step.weights.canary}`);
+  } else if (e.type === 'StateExited' && e.state === 'Evaluate') {
+    const out = e.output as { decision?: { action: string; reason: string } };
+    if (out.decision && out.decision.action !== 'bake') print(`  ${out.decision.action === 'rollback' ? '✗' : '✓'} ${out.decision.reason}`);
+  } else if (e.type === 'StateEntered' && e.state === 'Rollback') {
+    print('⟲ rolling back to the original weights');
+  } else if (e.type === 'SafetyNet') {
+    const out = e.output as { outcome: string; cause: string };
+    print(`⟲ safety net (as the stack's EventBridge rule): ${out.outcome} — ${out.cause}`);
+  } else if (e.type === 'StateRetried') {
+    print(`  ↻ ${e.state} retried after a transient error`);
+  } else if (e.type === 'StateFailed' && e.state !== 'RolledBack' && e.error) {
+    print(`  ✗ ${e.state} failed: ${e.error}`);
+  }
+}
+
+function progressLine(elapsedMs: number, weights: Record<string, number>, metrics: TrafficMetrics, lab: { blueArn: string; greenArn: string }, alarms: LabAlarms): string {
+  const requested = canaryShare({ stable: weights[lab.blueArn] ?? 0, canary: weights[lab.greenArn] ?? 0 });
+  const b = metrics.window(lab.blueArn, 2);
+  const g = metrics.window(lab.greenArn, 2);
+  const measured = b.requests + g.requests > 0 ? (g.requests / (b.requests + g.requests)) * 100 : 0;
+  const states = LAB_ALARMS.map((n) => `${n.replace('web-green-', '')} ${alarms.state(n)}`).join(', ');
+  return (
+    `  ${(elapsedMs / 1000).toFixed(1).padStart(5)}s  green ${fmt(requested)}% requested, ${fmt(measured)}% measured │ ` +
+    `last 2s: blue ${b.requests} req ${b.errors5xx} 5xx, green ${g.requests} req ${g.errors5xx} 5xx │ alarms: ${states}`
+  );
+}
+
+function fmt(x: number): string {
+  return x.toFixed(1).padStart(5);
+}

@@ -1,0 +1,133 @@
+// Load generator: requests to the proxy at a target rate with bounded concurrency, for a bounded number of
+// requests and/or a bounded time, recording each outcome and which service answered (its `x-service` header).
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export interface LoadOptions {
+  url: string;
+  ratePerSecond: number;
+  /** Stop after this many requests… */
+  requests?: number;
+  /** …and/or after this long (at least one of the two is required). */
+  durationMs?: number;
+  /** Requests in flight at most (default 16); when reached, the rate drops rather than queueing without bound. */
+  concurrency?: number;
+  /** Path to request (default '/'). */
+  path?: string;
+  /** A request without an answer after this long counts as failed (default 5 s). */
+  timeoutMs?: number;
+}
+
+export interface RequestOutcome {
+  /** epoch ms */
+  startedAt: number;
+  /** HTTP status; 0 when there was no answer (see `error`). */
+  status: number;
+  /** Who answered (`x-service`), if a service did. */
+  service?: string;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface LoadResult {
+  sent: number;
+  /** 2xx answers */
+  ok: number;
+  /** 5xx answers or no answer */
+  failed: number;
+  /** Answers per service. */
+  byService: Record<string, number>;
+  outcomes: RequestOutcome[];
+  durationMs: number;
+}
+
+export interface LoadRun {
+  /** Settles when the bound is reached (or after stop) and every request has finished. */
+  done: Promise<LoadResult>;
+  /** Send no more requests; resolves like `done`. */
+  stop(): Promise<LoadResult>;
+}
+
+export function startLoad(options: LoadOptions): LoadRun {
+  if (options.requests === undefined && options.durationMs === undefined) throw new Error('startLoad needs a bound: requests and/or durationMs');
+  if (!(options.ratePerSecond > 0)) throw new Error(`ratePerSecond must be above 0, got ${options.ratePerSecond}`);
+  const concurrency = options.concurrency ?? 16;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const target = new URL(options.path ?? '/', options.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const outcomes: RequestOutcome[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let wake: (() => void) | undefined;
+
+  const send = (): Promise<void> =>
+    new Promise((resolve) => {
+      const startedAt = Date.now();
+      const t0 = performance.now();
+      const finish = (outcome: Omit<RequestOutcome, 'startedAt' | 'latencyMs'>) => {
+        outcomes.push({ startedAt, latencyMs: performance.now() - t0, ...outcome });
+        resolve();
+      };
+      const req = request(target, { agent, timeout: timeoutMs }, (res) => {
+        const service = res.headers['x-service'];
+        res.resume();
+        res.on('end', () => finish({ status: res.statusCode ?? 0, service: typeof service === 'string' ? service : undefined }));
+        res.on('error', (err) => finish({ status: 0, error: err.message }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer after ${timeoutMs} ms`)));
+      req.on('error', (err) => finish({ status: 0, error: err.message }));
+      req.end();
+    });
+
+  const run = async (): Promise<LoadResult> => {
+    const start = performance.now();
+    for (let i = 0; !stopped && (options.requests === undefined || i < options.requests); i++) {
+      const due = start + (i * 1000) / options.ratePerSecond;
+      if (options.durationMs !== undefined && due - start >= options.durationMs) break;
+      // Timers are ~1 ms coarse: below that, send at once and let later requests catch up.
+      const wait = due - performance.now();
+      if (wait >= 1) await new Promise<void>((resolve) => setTimeout((wake = resolve), wait));
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (stopped) break;
+      const p = send().then(() => void inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+    agent.destroy();
+    return summarize(outcomes, performance.now() - start);
+  };
+
+  const done = run();
+  return {
+    done,
+    stop() {
+      stopped = true;
+      wake?.();
+      return done;
+    },
+  };
+}
+
+/** Send load and wait for it to end. */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  return startLoad(options).done;
+}
+
+/** Share of answered requests that `service` answered (0 if none were answered). */
+export function shareOf(result: LoadResult, service: string): number {
+  const answered = Object.values(result.byService).reduce((a, b) => a + b, 0);
+  return answered ? (result.byService[service] ?? 0) / answered : 0;
+}
+
+function summarize(outcomes: RequestOutcome[], durationMs: number): LoadResult {
+  const byService: Record<string, number> = {};
+  for (const o of outcomes) if (o.service) byService[o.service] = (byService[o.service] ?? 0) + 1;
+  return {
+    sent: outcomes.length,
+    ok: outcomes.filter((o) => o.status >= 200 && o.status < 300).length,
+    failed: outcomes.filter((o) => o.status === 0 || o.status >= 500).length,
+    byService,
+    outcomes,
+    durationMs,
+  };
+}
