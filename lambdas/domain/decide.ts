@@ -2,7 +2,7 @@
 // Pure: the Evaluate handler gathers observations; this function only judges them.
 import type { RolloutInput } from './input.ts';
 import type { PlanStep } from './plan.ts';
-import { formatSplit, sameWeights, type PairWeights } from './weights.ts';
+import { formatChange, sameWeights, type PairWeights } from './weights.ts';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -47,7 +47,7 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
 
   // Never fight an operator: if someone moved the weights, hand traffic back to the original.
   if (!sameWeights(obs.weights, pos.expected)) {
-    return rollback(`weights changed outside the rollout ${at}: expected ${formatSplit(pos.expected)}, found ${formatSplit(obs.weights)}`);
+    return rollback(`weights changed outside the rollout ${at}: ${formatChange(pos.expected, obs.weights)}`);
   }
   if (obs.othersChanged && obs.othersChanged.length > 0) {
     return rollback(`weights changed outside the rollout ${at}: target group${obs.othersChanged.length > 1 ? 's' : ''} ${obs.othersChanged.join(', ')} changed`);

@@ -38,6 +38,12 @@ export function formatSplit(w: PairWeights): string {
   return `${round1(100 - share)}/${round1(share)}`;
 }
 
+/** Two pairs side by side; raw weights are added when the percentages alone look the same (9:1 vs 18:2). */
+export function formatChange(expected: PairWeights, found: PairWeights): string {
+  const [e, f] = [formatSplit(expected), formatSplit(found)];
+  return e === f ? `expected ${e} (${expected.stable}:${expected.canary}), found ${f} (${found.stable}:${found.canary})` : `expected ${e}, found ${f}`;
+}
+
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }

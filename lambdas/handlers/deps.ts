@@ -3,10 +3,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { AlbShifter } from '../providers/alb.ts';
 import { client, tableName } from '../providers/clients.ts';
+import { configureSlackFromEnv } from '../providers/slack.ts';
 import { RolloutStore } from '../providers/store.ts';
 import type { TrafficShifter, TrafficTarget } from '../providers/traffic.ts';
 
 export const log = new Logger({ serviceName: 'canary-switch' });
+// Slack notifications and approvals are on exactly when the stack sets SLACK_SECRET_ARN.
+configureSlackFromEnv();
 
 let clock: () => number = Date.now;
 export function setClock(fn: () => number): void {

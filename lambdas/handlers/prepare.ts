@@ -3,6 +3,7 @@
 import { validateInput } from '../domain/input.ts';
 import { buildPlan } from '../domain/plan.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
+import { canaryShare } from '../domain/weights.ts';
 import { InvalidInput, PreflightFailed } from '../errors.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy, readAlarms } from '../providers/health.ts';
@@ -34,7 +35,7 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
   try {
     const original = await shifter(target).read();
-    await preflight(input.target.canary, input.alarms, input.minHealthyTargets);
+    await preflight(input.target.canary, input.alarms, input.minHealthyTargets, canaryShare(pairOf(original, target)), input.steps[0] ?? 100);
     const startedAt = event.startTime ?? now().toISOString();
     await db.putRollout({ executionArn: event.executionArn, status: 'running', target, original, lockKey, startedAt, ...(input.slack ? { slack: { channel: input.slack.channel } } : {}) });
     log.info('rollout prepared', { executionArn: event.executionArn, what, steps: input.steps, original: original.weights });
@@ -59,9 +60,16 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   }
 }
 
-async function preflight(canary: string, alarms: string[], minHealthy: number): Promise<void> {
+async function preflight(canary: string, alarms: string[], minHealthy: number, currentShare: number, firstStep: number): Promise<void> {
   const [health, states] = await Promise.all([countHealthy(client('elb'), canary), readAlarms(client('cloudwatch'), alarms)]);
   const problems: string[] = [];
+  if (currentShare >= firstStep) {
+    // E.g. green was promoted last week and this input still says stable=blue, canary=green.
+    problems.push(
+      `canary ${shortName(canary)} already takes ${Math.round(currentShare * 10) / 10}% of the pair's traffic, at or above the first step ${firstStep}%; ` +
+        `if ${shortName(canary)} is the version serving today, swap stable and canary`,
+    );
+  }
   if (health.healthy < minHealthy) {
     problems.push(
       `canary ${shortName(canary)} has ${health.healthy} healthy of ${health.total} targets, fewer than minHealthyTargets ${minHealthy}; ` +

@@ -2,7 +2,7 @@
 // someone else (never fight an operator) or when the canary has too few healthy targets (an ALB
 // fails open into unhealthy targets). Safe to retry: a step already applied is not applied again.
 import { afterShift, type RolloutState } from '../domain/rollout.ts';
-import { formatSplit, sameWeights } from '../domain/weights.ts';
+import { formatChange, sameWeights } from '../domain/weights.ts';
 import { DriftDetected, InsufficientHealthyTargets } from '../errors.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy } from '../providers/health.ts';
@@ -22,7 +22,7 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   // A retried Shift may find its own write already in place.
   const alreadyApplied = sameWeights(pair, step.weights);
   if (!alreadyApplied && !sameWeights(pair, state.expected)) {
-    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: expected ${formatSplit(state.expected)}, found ${formatSplit(pair)}`);
+    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${formatChange(state.expected, pair)}`);
   }
   const changed = othersChanged(state.original, current, target);
   if (changed.length > 0) throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${changed.join(', ')} changed`);

@@ -93,8 +93,14 @@ describe('rollout paths (real handlers, local runner)', () => {
     expect(bench.actions[1]?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 3600 });
     const record = await store().getRollout(r.executionArn);
     expect(record?.status).toBe('promoted');
-    // The lock is free: a second rollout on the same listener can start.
-    expect((await run(rolloutInput({ steps: [100], bakeSeconds: 20 })).result).status).toBe('SUCCEEDED');
+    // The lock is free: a second rollout on the same listener can start (back to blue: with green
+    // already at 100%, blue is the canary now; the same input again is refused at pre-flight).
+    const again = await run(rolloutInput({ steps: [100], bakeSeconds: 20 })).result;
+    expect(again).toMatchObject({ status: 'FAILED', error: 'PreflightFailed' });
+    expect((again as { cause: string }).cause).toContain('canary green already takes 100% of the pair');
+    const back = await run(rolloutInput({ target: { listenerArn: LISTENER, stable: GREEN, canary: BLUE }, steps: [100], bakeSeconds: 20 })).result;
+    expect(back.status).toBe('SUCCEEDED');
+    expect(bench.weights()).toEqual({ [BLUE]: 1, [GREEN]: 0, [OTHER]: 1 });
   });
 
   it('an alarm at step 2 rolls back to the exact original and says why', async () => {

@@ -112,7 +112,7 @@ describe('decide: table', () => {
       obs(step10, { weights: { stable: 18, canary: 2 } }),
       policy(),
       at(step10),
-      { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: expected 90/10, found 90/10' },
+      { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: expected 90/10 (9:1), found 90/10 (18:2)' },
     ],
     [
       'another target group in the forward action changed → rollback naming it',

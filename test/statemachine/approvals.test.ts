@@ -1,0 +1,143 @@
+// Approval gates end to end: the real ASL, the real request-approval handler storing the task
+// token, and the real Slack callback verifying a signed click and answering Step Functions.
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signSlackRequest } from '../../lambdas/domain/slack-signature.ts';
+import { APPROVE_ACTION, REJECT_ACTION } from '../../lambdas/domain/slack-messages.ts';
+import { handler as requestApproval } from '../../lambdas/handlers/request-approval.ts';
+import { handler as slackCallback } from '../../lambdas/handlers/slack-callback.ts';
+import { client, setClients } from '../../lambdas/providers/clients.ts';
+import { setSlackApi, setSlackSecret } from '../../lambdas/providers/slack.ts';
+import { RolloutStore } from '../../lambdas/providers/store.ts';
+import { runWorkflow, type ApprovalPayload } from '../../lab/local-workflow.ts';
+import { TABLE, execArn, originalActions, rolloutInput, startBench, startDynamo, type Bench } from './harness.ts';
+
+const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+const TEAM = 'T0TEAM0001';
+const APPROVER = 'U0APPROVER';
+
+let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let bench: Bench;
+const sfn = mockClient(SFNClient);
+/** Task tokens waiting for Step Functions' answer, as the service would hold them. */
+const waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let runs = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  Object.assign(process.env, { SLACK_ALLOWED_USERS: APPROVER, SLACK_TEAM_ID: TEAM });
+  setSlackSecret({ botToken: 'xoxb-test', signingSecret: SIGNING_SECRET });
+  setSlackApi({ postMessage: async (m) => ({ channel: m.channel, ts: '1.0' }), updateMessage: async () => {}, postEphemeral: async () => {} });
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+beforeEach(() => {
+  bench?.elb.restore();
+  bench?.cw.restore();
+  bench = startBench();
+  sfn.reset();
+  setClients({ sfn: new SFNClient({ region: 'us-east-1' }) });
+  sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
+    waiting.get(input.taskToken)?.resolve(JSON.parse(input.output));
+    return {};
+  });
+  sfn.on(SendTaskFailureCommand).callsFake((input: { taskToken: string; error: string; cause: string }) => {
+    waiting.get(input.taskToken)?.reject(Object.assign(new Error(input.cause), { name: input.error }));
+    return {};
+  });
+});
+
+/** A click on the Slack button, signed as Slack signs it. */
+async function click(approvalId: string, action: 'approve' | 'reject') {
+  const payload = {
+    type: 'block_actions',
+    user: { id: APPROVER, username: 'alice', team_id: TEAM },
+    team: { id: TEAM },
+    channel: { id: 'C0ROLLOUTS' },
+    container: { channel_id: 'C0ROLLOUTS', message_ts: '1.0' },
+    message: { ts: '1.0', text: 'approval needed', blocks: [] },
+    actions: [{ action_id: action === 'approve' ? APPROVE_ACTION : REJECT_ACTION, value: approvalId }],
+  };
+  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const timestamp = String(Math.floor(bench.clock.now / 1000));
+  return slackCallback({
+    version: '2.0',
+    requestContext: { http: { method: 'POST' } },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signSlackRequest(SIGNING_SECRET, timestamp, Buffer.from(body)) },
+    body,
+    isBase64Encoded: false,
+  });
+}
+
+/** Run a rollout whose approvals are answered by `answer` (a click, or Step Functions' own timeout). */
+function run(input: Record<string, unknown>, answer: (approvalId: string, payload: ApprovalPayload) => Promise<void>) {
+  const requested: number[] = [];
+  const executionArn = execArn(`approvals-${++runs}`);
+  const r = runWorkflow(input, {
+    executionArn,
+    bakeMs: 0,
+    retryMs: 0,
+    beforeEvaluate: () => {
+      bench.clock.now += Number(input.pollSeconds) * 1000;
+    },
+    approval: async (payload) => {
+      requested.push(payload.state.next?.percent ?? -1);
+      const decided = new Promise((resolve, reject) => waiting.set(payload.taskToken, { resolve, reject }));
+      decided.catch(() => {}); // a rejection may land before the runner awaits it
+      const { approvalId } = await requestApproval(payload);
+      await answer(approvalId, payload);
+      return decided;
+    },
+  });
+  return { ...r, requested, executionArn };
+}
+
+const shiftedTo = () => bench.elb.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input.DefaultActions?.[1]?.ForwardConfig?.TargetGroups?.[1]?.Weight);
+
+describe('approval gates (request-approval + signed Slack callback)', () => {
+  it('approved → the rollout continues through the gated step, and the approver is recorded', async () => {
+    const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
+      const res = await click(id, 'approve');
+      expect(res.statusCode).toBe(200);
+    });
+    const result = await r.result;
+    expect(result.status).toBe('SUCCEEDED');
+    expect(r.requested).toEqual([50]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+    const trail = await new RolloutStore(client('dynamo'), TABLE).auditTrail(r.executionArn);
+    expect(trail.find((t) => t.action === 'shift' && t.why.includes('50%'))?.why).toBe(`step 50% approved by ${APPROVER}`);
+  });
+
+  it('rejected → rolls back to the original with a cause naming who rejected, never shifting to the gated step', async () => {
+    const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
+      await click(id, 'reject');
+    });
+    const result = await r.result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    expect((result as { cause: string }).cause).toBe(`rejected by @alice (${APPROVER}) before step 50%`);
+    expect(shiftedTo()).toEqual([1, 0]); // 10% (9:1), then the restore; 50% never written
+    expect(bench.actions).toEqual(originalActions());
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(1);
+  });
+
+  it('no answer in time → Step Functions times the task out and the rollout rolls back', async () => {
+    const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50], timeoutSeconds: 3600 } }), async () => {
+      // Step Functions' own timer fires (TimeoutSecondsPath); the local runner would wait an hour of real time.
+      throw Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
+    });
+    const result = await r.result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'RolledBack', cause: 'approval timed out after 1h before step 50%' });
+    expect(bench.actions).toEqual(originalActions());
+  });
+
+  it('onTimeout "proceed" → a timed-out approval lets the rollout go on', async () => {
+    const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50], onTimeout: 'proceed' } }), async () => {
+      throw Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
+    });
+    expect((await r.result).status).toBe('SUCCEEDED');
+    expect(shiftedTo()).toEqual([1, 1, 1]);
+  });
+});
