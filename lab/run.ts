@@ -41,6 +41,8 @@ export interface LabOptions {
   print: (line: string) => void;
   /** Seconds between progress lines. */
   progressSeconds?: number;
+  /** Traffic keeps flowing this long after the workflow ends (default 2000 ms), for the timeline. */
+  settleMs?: number;
 }
 
 export interface LabReport {
@@ -51,7 +53,10 @@ export interface LabReport {
   correct: boolean;
   cause?: string;
   startedAt: number;
+  /** Start to the workflow's end. */
   durationMs: number;
+  /** Start to the end of traffic (a little after the workflow's end). */
+  observedMs: number;
   requests: { sent: number; ok: number; failed: number; byService: Record<string, number> };
   /** When green started misbehaving for users (epoch ms), if it did. */
   faultAt?: number;
@@ -184,6 +189,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   }
   for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
   const finishedAt = Date.now();
+  // Keep traffic flowing a moment so the timeline shows what users get after the decision.
+  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2000));
   const loadResult = await load.stop();
 
   const decidedAt = run.events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
@@ -207,6 +214,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     cause: result.status === 'FAILED' ? result.cause : undefined,
     startedAt,
     durationMs: finishedAt - startedAt,
+    observedMs: Date.now() - startedAt,
     requests: { sent: loadResult.sent, ok: loadResult.ok, failed: loadResult.failed, byService: loadResult.byService },
     faultAt,
     decidedAt,

@@ -4,12 +4,12 @@ import type { LabReport } from './run.ts';
 
 const W = 960;
 const H = 460;
-const PAD = { left: 56, right: 20, top: 40, gap: 46, bottom: 40 };
+const PAD = { left: 56, right: 90, top: 80, gap: 46, bottom: 40 };
 const PANEL = (H - PAD.top - PAD.gap - PAD.bottom) / 2;
 
 export function timelineSvg(report: LabReport): string {
   const t0 = report.startedAt;
-  const t1 = t0 + report.durationMs;
+  const t1 = t0 + report.observedMs;
   const x = (at: number) => PAD.left + ((at - t0) / Math.max(1, t1 - t0)) * (W - PAD.left - PAD.right);
   const yTop = (pct: number) => PAD.top + PANEL - (pct / 100) * PANEL;
   const maxErr = Math.max(0.1, ...report.timeline.blue.map((p) => p.errorRate), ...report.timeline.green.map((p) => p.errorRate));
@@ -19,7 +19,8 @@ export function timelineSvg(report: LabReport): string {
 
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(text(PAD.left, 20, `canary-switch lab — ${report.scenario}: ${report.outcome}${report.cause ? ` (${report.cause})` : ''}`, 'bold', 14));
+  out.push(text(PAD.left, 20, `canary-switch lab — ${report.scenario}: ${report.outcome}`, 'bold', 14));
+  if (report.cause) out.push(text(PAD.left, 36, report.cause.length > 140 ? `${report.cause.slice(0, 137)}...` : report.cause, 'normal', 11, '#444'));
 
   // Frames and axes.
   for (const [top, label, max] of [
@@ -57,11 +58,13 @@ export function timelineSvg(report: LabReport): string {
   out.push(polyline(steps, '#2ca02c', 2, '4 3'));
 
   // Measured share and error rates, one point per second.
-  const measured = report.timeline.green
-    .map((g, i) => {
-      const b = report.timeline.blue.find((p) => p.at === g.at) ?? report.timeline.blue[i];
-      const total = g.requests + (b?.requests ?? 0);
-      return total ? `${x(g.at + 500).toFixed(1)},${yTop((g.requests / total) * 100).toFixed(1)}` : undefined;
+  const seconds = [...new Set([...report.timeline.blue, ...report.timeline.green].map((p) => p.at))].sort((a, b) => a - b);
+  const requestsAt = (series: { at: number; requests: number }[], at: number) => series.find((p) => p.at === at)?.requests ?? 0;
+  const measured = seconds
+    .map((at) => {
+      const g = requestsAt(report.timeline.green, at);
+      const total = g + requestsAt(report.timeline.blue, at);
+      return total ? `${x(at + 500).toFixed(1)},${yTop((g / total) * 100).toFixed(1)}` : undefined;
     })
     .filter((p): p is string => p !== undefined);
   out.push(polyline(measured, '#2ca02c', 1.5));
@@ -76,8 +79,8 @@ export function timelineSvg(report: LabReport): string {
     ['green 5xx rate', '#2ca02c'],
   ];
   legend.forEach(([label, color, dash], i) => {
-    const lx = W - PAD.right - 190;
-    const ly = PAD.top + 14 + i * 15;
+    const lx = PAD.left + i * 190;
+    const ly = 56;
     out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 22}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     out.push(text(lx + 28, ly, label, 'normal', 11, '#333'));
   });
