@@ -1,0 +1,118 @@
+// `approve` / `reject`: answer a pending approval the way the Slack button does. The decision is
+// recorded in the rollout table first (conditional: the first answer wins, whoever gives it, in
+// Slack or here), then the task token goes back to Step Functions with the same output/error as
+// the Slack callback.
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import type { StoredApproval } from '../lambdas/handlers/request-approval.ts';
+import { humanSeconds } from '../lambdas/domain/rollout.ts';
+import { RolloutStore, type ApprovalRecord } from '../lambdas/providers/store.ts';
+import type { Context } from './context.ts';
+import { clockTime } from './format.ts';
+import { CliError, EXIT } from './io.ts';
+import { findPendingApprovals } from './live.ts';
+
+export interface Caller {
+  /** Audited identity: `cli:<name>`, so the trail tells a terminal answer from a Slack user id. */
+  id: string;
+  name: string;
+}
+
+/**
+ * Who is answering. @aws-sdk/client-sts (GetCallerIdentity) is not a dependency, so the operator
+ * names themselves with --as, defaulting to the login name.
+ */
+export function caller(ctx: Context, as: string | undefined): Caller {
+  const name = (as ?? ctx.io.env.USER ?? ctx.io.env.USERNAME ?? '').trim();
+  if (!name) throw new CliError('cannot tell who you are for the audit trail: pass --as <your name>', EXIT.USAGE);
+  return { id: `cli:${name}`, name };
+}
+
+/** Step Functions no longer waits for this token: it timed out or the execution ended. */
+const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+export async function answer(
+  ctx: Context,
+  executionArn: string,
+  decision: 'approved' | 'rejected',
+  opts: { reason?: string | undefined; as?: string | undefined },
+): Promise<number> {
+  const table = ctx.requireTable(decision === 'approved' ? 'approve' : 'reject');
+  const who = caller(ctx, opts.as);
+  const clients = ctx.clients(executionArn);
+  ctx.errorContext.executionArn = executionArn;
+
+  const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const name = execution.name ?? executionArn;
+  if (execution.status !== 'RUNNING') {
+    throw new CliError(`execution ${name} already ended (${execution.status}); there is nothing to ${decision === 'approved' ? 'approve' : 'reject'}`, EXIT.CONFLICT);
+  }
+  const pending = await findPendingApprovals(clients.dynamo, table, executionArn);
+  const newest = pending[0];
+  if (!newest) {
+    throw new CliError(`execution ${name} has no pending approval (it is not waiting at an approval gate); canary-switch status ${name} shows where it is`, EXIT.NOT_FOUND);
+  }
+
+  const store = new RolloutStore(clients.dynamo, table, () => ctx.now());
+  const record = (await store.getApproval(newest.id)) as (ApprovalRecord & Partial<StoredApproval>) | undefined;
+  if (!record) throw new CliError(`approval ${newest.id} disappeared from table ${table} (expired?); check canary-switch status ${name}`, EXIT.NOT_FOUND);
+
+  const now = ctx.now();
+  const at = new Date(now).toISOString();
+  // Past the deadline Step Functions has already given up: record that and change nothing (as the Slack callback does).
+  if (record.deadline && now >= Date.parse(record.deadline)) {
+    const timeout = Math.round((Date.parse(record.deadline) - Date.parse(record.requestedAt)) / 1000);
+    await store.decideApproval(record.id, { status: 'timed-out', by: 'step-functions', reason: `approval timed out after ${humanSeconds(timeout)}` });
+    throw new CliError(
+      `the approval before step ${record.percent}% timed out at ${clockTime(Date.parse(record.deadline))}; the rollout ${record.onTimeout === 'proceed' ? 'proceeds' : 'rolls back'} (approvals.onTimeout); nothing changed`,
+      EXIT.CONFLICT,
+    );
+  }
+
+  const reason = opts.reason?.trim() || undefined;
+  // Worded like the Slack callback's record ("approved by @name (U…)"), with the CLI identity.
+  const decidedText = `${decision} by ${who.id}${reason ? `: ${reason}` : ''}`;
+  const result = await store.decideApproval(record.id, { status: decision, by: who.id, reason: decidedText });
+  if (!result.decided) {
+    const r = result.record;
+    throw new CliError(
+      `the approval before step ${record.percent}% was already ${r?.status ?? 'answered'}${r?.decidedBy ? ` by ${r.decidedBy}` : ''}${r?.decidedAt ? ` at ${clockTime(Date.parse(r.decidedAt))}` : ''}; nothing changed`,
+      EXIT.CONFLICT,
+    );
+  }
+
+  try {
+    if (decision === 'approved') {
+      await clients.sfn.send(new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify({ approvedBy: who.id, approvedByName: who.name, at }) }));
+    } else {
+      await clients.sfn.send(
+        new SendTaskFailureCommand({ taskToken: record.taskToken, error: 'Rejected', cause: `rejected by ${who.id}: ${reason ?? 'no reason given'}` }),
+      );
+    }
+  } catch (err) {
+    if (TOKEN_GONE.has((err as Error).name)) {
+      throw new CliError(
+        `Step Functions no longer waits for the approval before step ${record.percent}% (${(err as Error).name}): it timed out or the execution moved on, so your answer had no effect; canary-switch status ${name}`,
+        EXIT.CONFLICT,
+      );
+    }
+    throw err;
+  }
+  // The decision is already recorded on the approval item; the audit entry is the trail's copy, so
+  // failing to write it must not make a delivered answer look failed.
+  try {
+    await store.audit(executionArn, { at, action: 'approval', by: who.id, why: `${decidedText} before step ${record.percent}%` });
+  } catch (err) {
+    ctx.note(`warning: the answer was delivered, but the audit entry was not written (${(err as Error).name}: ${(err as Error).message})`);
+  }
+
+  if (ctx.json) {
+    ctx.printJson({ executionArn, approvalId: record.id, percent: record.percent, decision, by: who.id, at, ...(reason ? { reason } : {}) });
+  } else {
+    ctx.print(
+      decision === 'approved'
+        ? `approved step ${record.percent}% of ${name} as ${who.id}; the rollout shifts to ${record.percent}% now`
+        : `rejected step ${record.percent}% of ${name} as ${who.id}; the rollout rolls back to the original weights (canary-switch watch ${name})`,
+    );
+  }
+  return EXIT.OK;
+}

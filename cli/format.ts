@@ -1,0 +1,59 @@
+// Small human-format helpers shared by the commands. Durations go through the domain's humanSeconds.
+import { humanSeconds } from '../lambdas/domain/rollout.ts';
+import { shortName, type TrafficTarget } from '../lambdas/providers/traffic.ts';
+
+/** A duration rounded to what a person reads at a glance: 45s, 7m, 90m, 3h. */
+export function roughly(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return humanSeconds(s);
+  if (s < 2 * 3600) return humanSeconds(Math.round(s / 60) * 60);
+  return humanSeconds(Math.round(s / 3600) * 3600);
+}
+
+/** `2026-11-22 10:05:00Z`: UTC, as Step Functions records times. */
+export function timestamp(ms: number | Date): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `10:05:00Z`. */
+export function clockTime(ms: number | Date): string {
+  return new Date(ms).toISOString().slice(11, 19) + 'Z';
+}
+
+/** `arn:…:listener/app/web/50dc…/f2f7…` → `app/web/50dc…/f2f7…`. */
+export function listenerName(arn: string): string {
+  const i = arn.indexOf(':listener/');
+  return i >= 0 ? arn.slice(i + ':listener/'.length) : arn;
+}
+
+/** `listener app/web/…` or `rule app/web/…/9683…`: what a rollout shifts. */
+export function whereOf(target: Pick<TrafficTarget, 'listenerArn' | 'ruleArn'>): string {
+  return target.ruleArn ? `rule ${target.ruleArn.replace(/^.*:listener-rule\//, '')}` : `listener ${listenerName(target.listenerArn)}`;
+}
+
+/** `listener app/web/…: blue → green`. */
+export function targetLine(target: TrafficTarget): string {
+  return `${whereOf(target)}: ${shortName(target.stable)} → ${shortName(target.canary)}`;
+}
+
+/** `blue 9, green 1` for every target group of the forward action. */
+export function weightsLine(weights: Record<string, number>): string {
+  const entries = Object.entries(weights);
+  return entries.length === 0 ? 'no forward action' : entries.map(([arn, w]) => `${shortName(arn)} ${w}`).join(', ');
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Left-aligned columns for small tables. */
+export function columns(rows: string[][], gap = 2): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + gap)))
+      .join('')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,30 @@
+// `lab`: the local rollout that needs no AWS account, same as `npm start` (tsx lab/main.ts).
+// Arguments go through untouched; the lab's exit code is the CLI's.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError, EXIT, type Io } from './io.ts';
+
+/** The checkout this CLI runs from (cli/..). */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const LAB_ENTRY = 'lab/main.ts';
+
+export async function lab(io: Io, args: string[]): Promise<number> {
+  // `node --import tsx` is what the tsx command does, without needing node_modules/.bin on PATH.
+  return (io.spawn ?? spawnInherit)(process.execPath, ['--import', 'tsx', LAB_ENTRY, ...args], { cwd: REPO_ROOT });
+}
+
+function spawnInherit(command: string, args: string[], options: { cwd: string }): Promise<number> {
+  if (!existsSync(join(options.cwd, LAB_ENTRY))) {
+    return Promise.reject(new CliError(`the lab is not in this checkout (${join(options.cwd, LAB_ENTRY)} is missing)`, EXIT.NOT_FOUND));
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, stdio: 'inherit' });
+    child.on('error', reject);
+    // Killed by a signal: report it the way a shell does (128 + signal number).
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+  });
+}

@@ -1,0 +1,69 @@
+// What is true right now, read the same way the handlers read it: the listener's weights
+// (AlbShifter), alarm states (readAlarms), and pending approvals in the rollout table.
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlarmObservation } from '../lambdas/domain/decide.ts';
+import { AlbShifter } from '../lambdas/providers/alb.ts';
+import { readAlarms } from '../lambdas/providers/health.ts';
+import type { TrafficTarget } from '../lambdas/providers/traffic.ts';
+import type { CliClients } from './io.ts';
+
+export type Readout<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface PendingApproval {
+  id: string;
+  percent: number;
+  requestedAt: string;
+}
+
+export interface Live {
+  /** Weight of every target group in the forward action. */
+  weights: Readout<Record<string, number>>;
+  alarms: Readout<AlarmObservation[]>;
+}
+
+/** Listener weights and alarms; a failed read is shown, not fatal (status must work mid-incident). */
+export async function readLive(clients: CliClients, target: TrafficTarget, alarms: readonly string[]): Promise<Live> {
+  const [weights, states] = await Promise.all([
+    readout(async () => (await new AlbShifter(clients.elb, target).read()).weights),
+    readout(() => readAlarms(clients.cloudwatch, alarms)),
+  ]);
+  return { weights, alarms: states };
+}
+
+async function readout<T>(read: () => Promise<T>): Promise<Readout<T>> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (err) {
+    // Credentials problems are the operator's to fix now, not a detail of one line.
+    if ((err as Error).name === 'CredentialsProviderError') throw err;
+    return { ok: false, error: `${(err as Error).name}: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Pending approvals of one execution, newest first. The store keys approvals by a short id (the
+ * Slack button value), so finding them by execution is a filtered Scan; the CLI only runs it while
+ * the execution waits in RequestApproval. The task token is not read here.
+ */
+export async function findPendingApprovals(doc: DynamoDBDocumentClient, table: string, executionArn: string): Promise<PendingApproval[]> {
+  const found: PendingApproval[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'sk = :sk AND executionArn = :arn AND #status = :pending',
+        ProjectionExpression: 'id, percent, requestedAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sk': 'approval', ':arn': executionArn, ':pending': 'pending' },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      found.push({ id: String(item.id), percent: Number(item.percent), requestedAt: String(item.requestedAt ?? '') });
+    }
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return found.sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+}

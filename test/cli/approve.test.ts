@@ -1,0 +1,180 @@
+// approve / reject: the same path as the Slack button (decideApproval first, then the task token
+// back to Step Functions with the Slack callback's output/error shape), audited as cli:<name>.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { ARN, describeOutput, EXECUTION_NAME, harness, TABLE, type Harness } from './helpers.ts';
+
+const ID = 'k3Jd9aQ2xL0pZr7bT1vW5e';
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAc1bZ…task-token';
+const NOW_ISO = '2026-11-22T10:22:00.000Z';
+
+const pendingRecord = {
+  pk: `approval#${ID}`,
+  sk: 'approval',
+  id: ID,
+  taskToken: TOKEN,
+  executionArn: ARN.execution,
+  percent: 50,
+  status: 'pending',
+  requestedAt: '2026-11-22T10:20:00.000Z',
+  deadline: '2026-11-22T11:20:00.000Z',
+  onTimeout: 'rollback',
+  expiresAt: 1_800_000_000,
+};
+
+function waitingAtGate(h: Harness, record: Record<string, unknown> = pendingRecord): void {
+  h.sfn.on(DescribeExecutionCommand).resolves(describeOutput());
+  h.dynamo.on(ScanCommand).resolves({ Items: [{ id: ID, percent: 50, requestedAt: '2026-11-22T10:20:00.000Z' }] });
+  h.dynamo.on(GetCommand).resolves({ Item: record });
+  h.dynamo.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+    Attributes: { ...record, status: input.ExpressionAttributeValues[':status'], decidedBy: input.ExpressionAttributeValues[':by'], decidedAt: NOW_ISO },
+  }));
+  h.dynamo.on(PutCommand).resolves({});
+}
+
+describe('approve', () => {
+  it('decides the pending approval in the table, then sends the task token back with the Slack output shape', async () => {
+    const h = harness();
+    waitingAtGate(h);
+    h.sfn.on(SendTaskSuccessCommand).resolves({});
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(0);
+    expect(h.stdout()).toMatchInlineSnapshot(`
+      "approved step 50% of web-green-20261122-1005-ab12 as cli:alice; the rollout shifts to 50% now
+      "
+    `);
+
+    expect(h.dynamo.commandCalls(GetCommand)[0]?.args[0].input).toEqual({ TableName: TABLE, Key: { pk: `approval#${ID}`, sk: 'approval' }, ConsistentRead: true });
+    // RolloutStore.decideApproval: conditional on pending, so the first answer wins (Slack or CLI).
+    expect(h.dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Key: { pk: `approval#${ID}`, sk: 'approval' },
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeValues: { ':status': 'approved', ':by': 'cli:alice', ':at': NOW_ISO, ':reason': 'approved by cli:alice', ':pending': 'pending' },
+    });
+    expect(h.sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([
+      { taskToken: TOKEN, output: JSON.stringify({ approvedBy: 'cli:alice', approvedByName: 'alice', at: NOW_ISO }) },
+    ]);
+    // The audit trail gets who let traffic move.
+    expect(h.dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      pk: `rollout#${ARN.execution}`,
+      action: 'approval',
+      by: 'cli:alice',
+      why: 'approved by cli:alice before step 50%',
+      at: NOW_ISO,
+    });
+    // The order is the Slack callback's: record the decision, then release the execution.
+    const calls = [...h.dynamo.calls(), ...h.sfn.calls()].sort((a, b) => (a.calledBefore(b) ? -1 : 1));
+    expect(calls.map((c) => c.args[0].constructor.name)).toEqual([
+      'DescribeExecutionCommand',
+      'ScanCommand',
+      'GetCommand',
+      'UpdateCommand',
+      'SendTaskSuccessCommand',
+      'PutCommand',
+    ]);
+  });
+
+  it('--as names the approver; --json reports the decision', async () => {
+    const h = harness();
+    waitingAtGate(h);
+    h.sfn.on(SendTaskSuccessCommand).resolves({});
+    expect(await h.run('approve', EXECUTION_NAME, '--as', 'bob', '--reason', 'dashboards green', '--json')).toBe(0);
+    expect(JSON.parse(h.stdout())).toMatchInlineSnapshot(`
+      {
+        "approvalId": "k3Jd9aQ2xL0pZr7bT1vW5e",
+        "at": "2026-11-22T10:22:00.000Z",
+        "by": "cli:bob",
+        "decision": "approved",
+        "executionArn": "arn:aws:states:us-east-1:123456789012:execution:canary-switch:web-green-20261122-1005-ab12",
+        "percent": 50,
+        "reason": "dashboards green",
+      }
+    `);
+    expect(JSON.parse(h.sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '')).toEqual({ approvedBy: 'cli:bob', approvedByName: 'bob', at: NOW_ISO });
+  });
+
+  it('a decision someone already made (in Slack) wins: nothing is sent, exit 5', async () => {
+    const h = harness();
+    waitingAtGate(h);
+    h.dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    h.dynamo
+      .on(GetCommand)
+      .resolvesOnce({ Item: pendingRecord })
+      .resolves({ Item: { ...pendingRecord, status: 'approved', decidedBy: 'U024BE7LH', decidedAt: '2026-11-22T10:21:30.000Z' } });
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(5);
+    expect(h.stderr()).toMatchInlineSnapshot(`
+      "canary-switch: the approval before step 50% was already approved by U024BE7LH at 10:21:30Z; nothing changed
+      "
+    `);
+    expect(h.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('no pending approval is "not found" (exit 4)', async () => {
+    const h = harness();
+    h.sfn.on(DescribeExecutionCommand).resolves(describeOutput());
+    h.dynamo.on(ScanCommand).resolves({ Items: [] });
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(4);
+    expect(h.stderr()).toContain(`execution ${EXECUTION_NAME} has no pending approval`);
+  });
+
+  it('an execution that already ended has nothing to approve (exit 5)', async () => {
+    const h = harness();
+    h.sfn.on(DescribeExecutionCommand).resolves(describeOutput({ status: 'SUCCEEDED' }));
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(5);
+    expect(h.dynamo.calls()).toHaveLength(0);
+  });
+
+  it('past the deadline it records the timeout and changes nothing, as the Slack callback does', async () => {
+    const h = harness({ now: Date.parse('2026-11-22T11:25:00Z') });
+    waitingAtGate(h);
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(5);
+    expect(h.dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'timed-out', ':by': 'step-functions' });
+    expect(h.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(h.stderr()).toContain('the approval before step 50% timed out at 11:20:00Z; the rollout rolls back (approvals.onTimeout)');
+  });
+
+  it('when Step Functions no longer waits (TaskTimedOut) it says the answer had no effect (exit 5)', async () => {
+    const h = harness();
+    waitingAtGate(h);
+    h.sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(5);
+    expect(h.stderr()).toContain('Step Functions no longer waits for the approval before step 50% (TaskTimedOut)');
+    expect(h.dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('needs the table and says how to set it', async () => {
+    const h = harness({ env: { CANARY_SWITCH_TABLE: undefined } });
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(2);
+    expect(h.stderr()).toContain('approve needs the rollout table: pass --table <name> or set CANARY_SWITCH_TABLE');
+    expect(h.sfn.calls()).toHaveLength(0);
+  });
+
+  it('without --as or $USER it asks who you are', async () => {
+    const h = harness({ env: { USER: undefined } });
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(2);
+    expect(h.stderr()).toContain('pass --as <your name>');
+  });
+});
+
+describe('reject', () => {
+  it('sends the Slack callback\'s failure: error Rejected, cause "rejected by <who>: <reason>"', async () => {
+    const h = harness();
+    waitingAtGate(h);
+    h.sfn.on(SendTaskFailureCommand).resolves({});
+    expect(await h.run('reject', EXECUTION_NAME, '--reason', 'p99 worse than blue')).toBe(0);
+    expect(h.sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([
+      { taskToken: TOKEN, error: 'Rejected', cause: 'rejected by cli:alice: p99 worse than blue' },
+    ]);
+    expect(h.dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'rejected',
+      ':by': 'cli:alice',
+      ':reason': 'rejected by cli:alice: p99 worse than blue',
+    });
+    expect(h.stdout()).toMatchInlineSnapshot(`
+      "rejected step 50% of web-green-20261122-1005-ab12 as cli:alice; the rollout rolls back to the original weights (canary-switch watch web-green-20261122-1005-ab12)
+      "
+    `);
+  });
+});
