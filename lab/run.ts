@@ -7,6 +7,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
+import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
 import { createLabAlb } from './aws/alb-model.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
@@ -107,20 +108,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     TABLE_NAME: 'canary-switch-lab',
   });
   resetClients();
-  await new DynamoDBClient({}).send(
-    new CreateTableCommand({
-      TableName: 'canary-switch-lab',
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await new DynamoDBClient({}).send(new CreateTableCommand(createTableInput('canary-switch-lab')));
 
   const names = { blue: 'blue', green: 'green' };
   const originalWeights = proxy.weights();

@@ -3,7 +3,7 @@
 //   rollout#<execution ARN>     / rollout        target, recorded original, status
 //   rollout#<execution ARN>     / audit#<time>#… every weight change with who and why
 //   approval#<short id>         / approval       task token behind a Slack button (value ≤ 2,000 chars)
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LockHeld } from '../errors.ts';
 import { aws } from './aws-errors.ts';
@@ -49,6 +49,25 @@ export interface ApprovalRecord {
 
 const DAY = 24 * 3600;
 const RECORD_TTL_SECONDS = 90 * DAY;
+
+/** The table's keys and TTL attribute: the stack, the lab and the tests all build the table from this. */
+export const TABLE_SCHEMA = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' } as const;
+
+/** CreateTable input for a local table (lab, tests); the stack declares the same keys in CDK. */
+export function createTableInput(TableName: string): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [
+      { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+    ],
+  };
+}
 
 export const lockKeyFor = (target: Pick<TrafficTarget, 'listenerArn' | 'ruleArn'>): string => `lock#${target.ruleArn ?? target.listenerArn}`;
 

@@ -15,6 +15,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { setClients } from '../../lambdas/providers/clients.ts';
+import { createTableInput } from '../../lambdas/providers/store.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
 
 export const ACCOUNT = '123456789012';
@@ -76,20 +77,7 @@ export async function startDynamo(): Promise<{ endpoint: string; close: () => Pr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await raw.send(new CreateTableCommand(createTableInput(TABLE)));
   setClients({ dynamo: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) });
   process.env.TABLE_NAME = TABLE;
   return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
