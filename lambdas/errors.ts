@@ -1,37 +1,63 @@
 // Every error a handler throws on purpose. `name` is what the state machine sees as the Error
 // (ErrorEquals in statemachine/rollout.asl.json), so never rename one without updating the ASL.
+// Names are string literals, not the class name, so minified bundles keep them.
 
 export class RolloutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  override name = 'RolloutError';
 }
 
 /** The rollout input is invalid; the message lists every problem, one per line. */
 export class InvalidInput extends RolloutError {
+  override name = 'InvalidInput';
   constructor(readonly problems: string[]) {
     super(`invalid rollout input (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`);
   }
 }
 /** Another execution holds the per-listener (or per-rule) lock. */
-export class LockHeld extends RolloutError {}
-export class ListenerNotFound extends RolloutError {}
-export class RuleNotFound extends RolloutError {}
-export class RuleNotOnListener extends RolloutError {}
-export class UnsupportedListener extends RolloutError {}
-export class TargetGroupNotInForwardAction extends RolloutError {}
-export class AlarmNotFound extends RolloutError {}
+export class LockHeld extends RolloutError {
+  override name = 'LockHeld';
+}
+export class ListenerNotFound extends RolloutError {
+  override name = 'ListenerNotFound';
+}
+export class RuleNotFound extends RolloutError {
+  override name = 'RuleNotFound';
+}
+export class RuleNotOnListener extends RolloutError {
+  override name = 'RuleNotOnListener';
+}
+export class UnsupportedListener extends RolloutError {
+  override name = 'UnsupportedListener';
+}
+export class TargetGroupNotInForwardAction extends RolloutError {
+  override name = 'TargetGroupNotInForwardAction';
+}
+export class AlarmNotFound extends RolloutError {
+  override name = 'AlarmNotFound';
+}
 /** A check before the first shift failed (canary unhealthy, an alarm already in ALARM, …). */
-export class PreflightFailed extends RolloutError {}
+export class PreflightFailed extends RolloutError {
+  override name = 'PreflightFailed';
+}
 /** Refused to send traffic to a target group with fewer healthy targets than required (ALB fails open). */
-export class InsufficientHealthyTargets extends RolloutError {}
+export class InsufficientHealthyTargets extends RolloutError {
+  override name = 'InsufficientHealthyTargets';
+}
 /** Someone changed the weights outside the rollout; we never fight an operator. */
-export class DriftDetected extends RolloutError {}
+export class DriftDetected extends RolloutError {
+  override name = 'DriftDetected';
+}
+/** The rollout is being rolled back (e.g. Stop execution → safety net) while this task ran. */
+export class RolloutStopped extends RolloutError {
+  override name = 'RolloutStopped';
+}
 /** The listener did not read back as written. */
-export class VerifyFailed extends RolloutError {}
+export class VerifyFailed extends RolloutError {
+  override name = 'VerifyFailed';
+}
 /** Throttling or a 5xx from AWS after the SDK's own retries; the state machine retries with backoff. */
 export class Transient extends RolloutError {
+  override name = 'Transient';
   constructor(message: string, override readonly cause?: unknown) {
     super(message);
   }

@@ -1,7 +1,8 @@
 // The rollout input: the one schema (zod) that validates console/schedule/CLI input, supplies the
 // defaults, and gives the types. Validation reports every problem at once, each naming the field,
 // the bad value and the fix.
-import { z } from 'zod';
+// Namespace import: esbuild tree-shakes `zod` this way (94 KB) but not through `{ z }` (459 KB).
+import * as z from 'zod';
 import { historyEvents } from './plan.ts';
 
 export const DEFAULTS = {

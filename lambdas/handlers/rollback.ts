@@ -36,8 +36,9 @@ export async function handler(event: Partial<RolloutState> | ExecutionStatusChan
 
 async function restore(executionArn: string, cause: string, by: 'state-machine' | 'safety-net', state?: Partial<RolloutState>): Promise<RollbackResult> {
   const db = store();
+  const stored = await db.getRollout(executionArn);
   const record: RolloutRecord | undefined =
-    (await db.getRollout(executionArn)) ??
+    stored ??
     (state?.original && state.input && state.lockKey
       ? { executionArn, status: 'running', target: state.input.target, original: state.original, lockKey: state.lockKey, startedAt: state.startedAt ?? '' }
       : undefined);
@@ -51,6 +52,11 @@ async function restore(executionArn: string, cause: string, by: 'state-machine' 
     return { outcome: 'already-ended', executionArn, cause: by === 'state-machine' ? cause : (record.reason ?? cause) };
   }
 
+  // Tell a Shift that may still be running (Stop execution does not stop a running Lambda) to stand
+  // down: it checks this flag before and after it writes. Without a stored record (it expired),
+  // write the state's copy back first so the status below has somewhere to go.
+  if (stored) await db.markStopping(executionArn);
+  else await db.putRollout({ ...record, stopping: true });
   const provider = shifter(record.target);
   // An operator may have taken stable or canary out of the forward action: restore the original anyway.
   const before = await provider.read().catch((err: unknown) => {

@@ -3,7 +3,8 @@
 // fails open into unhealthy targets). Safe to retry: a step already applied is not applied again.
 import { afterShift, type RolloutState } from '../domain/rollout.ts';
 import { formatChange, sameWeights } from '../domain/weights.ts';
-import { DriftDetected, InsufficientHealthyTargets } from '../errors.ts';
+import { DriftDetected, InsufficientHealthyTargets, RolloutStopped } from '../errors.ts';
+import type { RolloutStore } from '../providers/store.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy } from '../providers/health.ts';
 import { notifySafely } from '../providers/notify.ts';
@@ -34,10 +35,18 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     );
   }
 
+  // Stop execution does not stop this Lambda: if the safety net has started restoring, stand down.
+  const db = store();
+  if (await stopping(db, state.executionArn)) throw new RolloutStopped(`rollout ${state.executionArn} is being rolled back; not shifting to ${step.percent}%`);
   const applied = await provider.apply(step.weights);
+  if (!alreadyApplied && (await stopping(db, state.executionArn))) {
+    // The restore may have run between our check and our write: put the original back ourselves.
+    await provider.restore(state.original);
+    throw new RolloutStopped(`rollout ${state.executionArn} was stopped while shifting to ${step.percent}%; the original weights are restored`);
+  }
   const at = now();
   if (!alreadyApplied) {
-    await store().audit(state.executionArn, {
+    await db.audit(state.executionArn, {
       at: at.toISOString(),
       action: 'shift',
       from: current.weights,
@@ -49,4 +58,10 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: step.weights });
   await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: step.weights }, state.input.slack?.channel, logWarn);
   return afterShift(state, next.index, step.weights, at);
+}
+
+/** The safety net (or the Rollback state) has begun restoring this rollout. */
+async function stopping(db: RolloutStore, executionArn: string): Promise<boolean> {
+  const record = await db.getRollout(executionArn);
+  return record !== undefined && (record.stopping === true || record.status !== 'running');
 }

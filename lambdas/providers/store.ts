@@ -20,6 +20,8 @@ export interface RolloutRecord {
   startedAt: string;
   reason?: string;
   slack?: { channel: string; thread?: string };
+  /** Set before a rollback restores traffic, so a Shift still running (Stop execution) stands down. */
+  stopping?: boolean;
 }
 
 export interface AuditEntry {
@@ -153,6 +155,21 @@ export class RolloutStore {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':reason': reason, ':now': new Date(this.clock()).toISOString() },
+        }),
+      ),
+    );
+  }
+
+  /** Mark a rollout as being rolled back, before traffic is restored (status changes after). */
+  async markStopping(executionArn: string): Promise<void> {
+    await aws('DynamoDB UpdateItem (rollout)', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `rollout#${executionArn}`, sk: 'rollout' },
+          UpdateExpression: 'SET stopping = :true',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':true': true },
         }),
       ),
     );

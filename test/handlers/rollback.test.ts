@@ -42,8 +42,19 @@ const decidedRollback = (): RolloutState =>
 
 const modifies = () => elb.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input);
 
+/** Before restoring, rollback flags the record so a Shift still running stands down. */
+const MARK_STOPPING = {
+  TableName: TABLE,
+  Key: { pk: `rollout#${ARN.execution}`, sk: 'rollout' },
+  UpdateExpression: 'SET stopping = :true',
+  ConditionExpression: 'attribute_exists(pk)',
+  ExpressionAttributeValues: { ':true': true },
+};
+const updates = () => ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+
 function expectEndedAndUnlocked(cause: string): void {
-  expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual([
+  expect(updates()).toEqual([
+    MARK_STOPPING,
     {
       TableName: TABLE,
       Key: { pk: `rollout#${ARN.execution}`, sk: 'rollout' },
@@ -157,7 +168,7 @@ describe('rollback from the state machine', () => {
     world.listener.DefaultActions = actionsAtPercent(10);
     elb.on(ModifyListenerCommand).rejects(new ElasticLoadBalancingV2ServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
     await expect(handler(decidedRollback())).rejects.toMatchObject({ name: 'Transient' });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(updates()).toEqual([MARK_STOPPING]); // flagged, but not marked as ended
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -202,7 +213,7 @@ describe('rollback from the safety net (EventBridge execution status change)', (
     expect(err).toMatchObject({ name: 'VerifyFailed' });
     expect((err as Error).message).toContain(`listener ${ARN.listener} does not read back as the recorded original after restoring it`);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(updates()).toEqual([MARK_STOPPING]); // flagged, but not marked as ended
   });
 
   it('TIMED_OUT: same restore', async () => {

@@ -9,7 +9,7 @@ import {
   ModifyRuleCommand,
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RolloutState } from '../../lambdas/domain/rollout.ts';
 import { handler } from '../../lambdas/handlers/shift.ts';
@@ -220,5 +220,28 @@ describe('shift: refusals', () => {
     expect(state.original).toEqual(original);
     expect(oidcThenForward()).toEqual(original.actions);
     expect(elb.commandCalls(DescribeListenersCommand)).toHaveLength(3);
+  });
+});
+
+describe('shift: Stop execution while Shift runs (the safety net restores concurrently)', () => {
+  const record = (over: Record<string, unknown>) => ({
+    Item: { pk: `rollout#${ARN.execution}`, sk: 'rollout', executionArn: ARN.execution, status: 'running', lockKey: `lock#${ARN.listener}`, ...over },
+  });
+
+  it('a rollout already flagged as stopping is not shifted at all', async () => {
+    ddb.on(GetCommand).resolves(record({ stopping: true }));
+    const err = await failure(stateFor(baseInput()));
+    expect(err).toMatchObject({ name: 'RolloutStopped' });
+    expect(modifies()).toHaveLength(0);
+  });
+
+  it('a restore that lands between the check and the write is undone by Shift itself', async () => {
+    const original = clone(world.listener.DefaultActions!);
+    ddb.on(GetCommand).resolvesOnce(record({})).resolves(record({ stopping: true }));
+    const err = await failure(stateFor(baseInput()));
+    expect(err).toMatchObject({ name: 'RolloutStopped' });
+    // The step was written, then the original put back: traffic ends where it started.
+    expect(modifies()).toHaveLength(2);
+    expect(world.listener.DefaultActions).toEqual(original);
   });
 });

@@ -1,0 +1,688 @@
+// The canary-switch construct: the rollout state machine (from statemachine/rollout.asl.json, the one
+// copy of the workflow), its Lambdas, the DynamoDB table, EventBridge Scheduler schedules, the Slack
+// endpoint, the "Stop = restore" safety net and an alarm on the workflow itself. IAM is per function
+// and names exact resources; the only `Resource: *` statements hold read actions AWS offers no
+// resource scoping for (test/infra asserts that).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { BUNDLE, REPO_ROOT, handlerEntry, type HandlerName } from './bundle.ts';
+import {
+  arnEnv,
+  isListenerArn,
+  isRuleArn,
+  listenerOfRule,
+  scheduleKind,
+  scheduleProblems,
+  uniqueNameProblems,
+  type RolloutSchedule,
+} from './validate.ts';
+
+export type { RolloutSchedule } from './validate.ts';
+
+export const ASL_PATH = join(REPO_ROOT, 'statemachine', 'rollout.asl.json');
+
+/** Slack approvals and notifications. Without it, no Slack endpoint is deployed. */
+export interface SlackProps {
+  /**
+   * Complete ARN (with the 6-character suffix) of a Secrets Manager secret holding
+   * `{"botToken": "xoxb-…", "signingSecret": "…"}`. Create it yourself; secrets never go in a template.
+   */
+  readonly secretArn: string;
+  /** Slack user ids (U…/W…) allowed to approve or reject. At least one. */
+  readonly allowedUsers: readonly string[];
+  /** The workspace (team) id, T…: clicks from any other workspace are refused. */
+  readonly teamId: string;
+  /** When set, clicks must come from this Slack app (A…). @default - any app of the workspace (requests are still signature-checked) */
+  readonly appId?: string;
+  /** Channel for rollouts whose input has no slack.channel. @default - only inputs with slack.channel post to Slack */
+  readonly channel?: string;
+}
+
+/** Opt-in: allow Modify on any ALB listener / listener rule of this account and region carrying this tag. */
+export interface ShiftableTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface CanarySwitchProps {
+  /** Listener ARNs whose default action a rollout may shift (ModifyListener on exactly these). @default [] */
+  readonly listenerArns?: readonly string[];
+  /** Listener rule ARNs whose forward action a rollout may shift (ModifyRule on exactly these). @default [] */
+  readonly ruleArns?: readonly string[];
+  /**
+   * Also allow ModifyListener / ModifyRule on listeners and rules tagged `key=value` (a rule needs
+   * the tag itself; a listener's tag does not cover its rules). Schedules' ARNs are then not checked
+   * at synth, since tags are only known at run time. At least one of listenerArns, ruleArns and
+   * shiftableTag is required. @default - no tag-based permission
+   */
+  readonly shiftableTag?: ShiftableTag;
+  /** Slack approvals and notifications. @default - no Slack: approvals can only be decided with the CLI, and schedules may not ask for approvals */
+  readonly slack?: SlackProps;
+  /** Rollouts started by EventBridge Scheduler; each input is validated at synth. @default [] */
+  readonly schedules?: readonly RolloutSchedule[];
+  /** SNS topic the alarms notify (ALARM and OK). @default - alarms without actions */
+  readonly alarmTopicArn?: string;
+  /**
+   * The state machine's execution timeout. An execution that reaches it ends TIMED_OUT and the
+   * safety net restores the original weights. @default Duration.hours(24)
+   */
+  readonly executionTimeout?: Duration;
+  /** Retention of the functions' and the state machine's logs. @default RetentionDays.THREE_MONTHS (the table keeps audit records 90 days) */
+  readonly logRetention?: logs.RetentionDays;
+  /** What happens to the table (locks, rollout records, audit trail) when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** Memory of every function, MB (also buys CPU for a faster cold start). @default 512 */
+  readonly memorySize?: number;
+  /** Handler entry files, by handler. For tests and forks. @default lambdas/handlers/<name>.ts */
+  readonly entries?: Partial<Record<HandlerName, string>>;
+}
+
+/** One function per ASL task, plus the safety net and the Slack endpoint. */
+type FunctionId = 'Prepare' | 'Shift' | 'Evaluate' | 'Finalize' | 'Rollback' | 'SafetyNet' | 'RequestApproval' | 'SlackCallback';
+
+type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem';
+
+interface FunctionSpec {
+  handler: HandlerName;
+  description: string;
+  /** Item actions the handler's store calls need (lambdas/providers/store.ts). */
+  table: TableAction[];
+  /** With Slack on, the notifier also reads the rollout record and, for `started`, stores the thread. */
+  slackTable: TableAction[];
+  /** DescribeListeners / DescribeRules / DescribeTargetHealth. */
+  elbRead: boolean;
+  /** ModifyListener / ModifyRule on the shiftable resources. */
+  elbModify: boolean;
+  /** cloudwatch:DescribeAlarms. */
+  alarms: boolean;
+  /** Reads the Slack secret and gets the Slack settings (only when `slack` is configured). */
+  slack: boolean;
+}
+
+const GET = 'dynamodb:GetItem';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const DELETE = 'dynamodb:DeleteItem';
+
+const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
+  Prepare: { handler: 'prepare', description: 'Validate the input, take the lock, record the original, pre-flight', table: [GET, PUT, DELETE], slackTable: [UPDATE], elbRead: true, elbModify: false, alarms: true, slack: true },
+  Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
+  Evaluate: { handler: 'evaluate', description: 'Read alarms, target health and weights; decide', table: [], slackTable: [], elbRead: true, elbModify: false, alarms: true, slack: false },
+  Finalize: { handler: 'finalize', description: 'Record the promotion and release the lock', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: false, alarms: false, slack: true },
+  Rollback: { handler: 'rollback', description: "The state machine's Rollback: restore the recorded original, release the lock", table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
+  SafetyNet: { handler: 'rollback', description: 'Safety net: restore the original after an execution ended ABORTED, TIMED_OUT or FAILED', table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
+  RequestApproval: { handler: 'request-approval', description: 'Park the task token and ask for approval in Slack', table: [PUT], slackTable: [GET], elbRead: false, elbModify: false, alarms: true, slack: true },
+  SlackCallback: { handler: 'slack-callback', description: 'Slack interactivity: Approve / Reject clicks (signature-checked)', table: [GET, UPDATE, PUT], slackTable: [], elbRead: false, elbModify: false, alarms: false, slack: true },
+};
+
+/** The ASL's `${…}` placeholders, and the function each one names. */
+const SUBSTITUTIONS: Record<string, FunctionId> = {
+  PrepareFunctionArn: 'Prepare',
+  ShiftFunctionArn: 'Shift',
+  EvaluateFunctionArn: 'Evaluate',
+  FinalizeFunctionArn: 'Finalize',
+  RollbackFunctionArn: 'Rollback',
+  RequestApprovalFunctionArn: 'RequestApproval',
+};
+
+/** Read-only actions that AWS offers no resource-level scoping for (Resource must be `*`). */
+export const UNSCOPABLE_READS = {
+  elb: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
+  // DescribeAlarms returns composite alarms only when allowed on `*` (CloudWatch API reference).
+  alarms: ['cloudwatch:DescribeAlarms'],
+};
+
+export const EXECUTION_ENDED_BADLY = ['ABORTED', 'TIMED_OUT', 'FAILED'];
+
+export class CanarySwitch extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly table: dynamodb.Table;
+  readonly functions: Partial<Record<FunctionId, NodejsFunction>> = {};
+  readonly safetyNetRule: events.Rule;
+  readonly safetyNetDeadLetters: sqs.Queue;
+  readonly alarms: cloudwatch.Alarm[];
+  /** What the canary-switch CLI needs (start, watch, approve, abort); attach it to operators' roles. */
+  readonly operatorPolicy: iam.ManagedPolicy;
+  /** The Slack interactivity URL (set when `slack` is configured). */
+  readonly slackCallbackUrl?: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: CanarySwitchProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const listenerArns = [...(props.listenerArns ?? [])];
+    const ruleArns = [...(props.ruleArns ?? [])];
+    const schedules = [...(props.schedules ?? [])];
+    const executionTimeout = props.executionTimeout ?? Duration.hours(24);
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+
+    const problems = [
+      ...propsProblems(props, stack),
+      ...uniqueNameProblems(schedules),
+      ...schedules.flatMap((s) =>
+        scheduleProblems(s, {
+          listenerArns,
+          ruleArns,
+          tagMode: props.shiftableTag !== undefined,
+          slack: props.slack !== undefined,
+          executionTimeoutSeconds: executionTimeout.toSeconds(),
+        }),
+      ),
+    ];
+    if (problems.length > 0) {
+      throw new Error(`canary-switch: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the props of ${this.node.path}:\n- ${problems.join('\n- ')}`);
+    }
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const slackSecret = props.slack ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackSecret', props.slack.secretArn) : undefined;
+    const slackEnv: Record<string, string> = props.slack
+      ? {
+          SLACK_SECRET_ARN: props.slack.secretArn,
+          SLACK_ALLOWED_USERS: props.slack.allowedUsers.join(','),
+          SLACK_TEAM_ID: props.slack.teamId,
+          ...(props.slack.appId ? { SLACK_APP_ID: props.slack.appId } : {}),
+          ...(props.slack.channel ? { SLACK_CHANNEL: props.slack.channel } : {}),
+        }
+      : {};
+
+    this.safetyNetDeadLetters = new sqs.Queue(this, 'SafetyNetDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(this.safetyNetDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the safety net (its EventBridge target and its async invocations); a DLQ of a DLQ adds nothing.',
+    });
+
+    const modify = this.modifyStatements(listenerArns, ruleArns, props.shiftableTag);
+    const make = (fnId: FunctionId): NodejsFunction => {
+      const spec = FUNCTIONS[fnId];
+      const fn = this.makeFunction(fnId, spec, {
+        entry: props.entries?.[spec.handler] ?? handlerEntry(spec.handler),
+        memorySize: props.memorySize ?? 512,
+        logRetention,
+        environment: { TABLE_NAME: this.table.tableName, ...(spec.slack ? slackEnv : {}) },
+        ...(fnId === 'SafetyNet'
+          ? { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.seconds(60) }
+          : {}),
+      });
+      const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
+      if (tableActions.length > 0) this.table.grant(fn, ...tableActions);
+      if (spec.elbRead) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.elb, resources: ['*'] }));
+      if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.alarms, resources: ['*'] }));
+      if (spec.elbModify) for (const statement of modify) fn.addToRolePolicy(statement);
+      if (spec.slack && slackSecret) slackSecret.grantRead(fn);
+      this.functions[fnId] = fn;
+      return fn;
+    };
+
+    const taskFunctions = Object.fromEntries(
+      Object.entries(SUBSTITUTIONS).map(([placeholder, fnId]) => [placeholder, make(fnId)]),
+    ) as Record<string, NodejsFunction>;
+
+    const definition = definitionWithTimeout(readFileSync(ASL_PATH, 'utf8'), executionTimeout);
+    const placeholders = [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+    const provided = Object.keys(SUBSTITUTIONS).sort();
+    if (placeholders.join() !== provided.join()) {
+      throw new Error(
+        `canary-switch: ${ASL_PATH} has placeholders \${${placeholders.join('}, ${')}} but the construct substitutes \${${provided.join('}, ${')}}; ` +
+          'update SUBSTITUTIONS in infra/canary-switch.ts to match the ASL file',
+      );
+    }
+
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', { retention: logRetention });
+    this.stateMachine = new sfn.StateMachine(this, 'Rollout', {
+      definitionBody: sfn.DefinitionBody.fromString(definition),
+      definitionSubstitutions: Object.fromEntries(Object.entries(taskFunctions).map(([k, fn]) => [k, fn.functionArn])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      // Execution data stays out of the logs: RequestApproval's parameters hold the task token.
+      logs: { destination: executionLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    // Exactly the task functions, unqualified, as the ASL names them (grantInvoke would add `:*`).
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: Object.values(taskFunctions).map((fn) => fn.functionArn) }),
+    );
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the CloudWatch Logs delivery actions (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, ' +
+        'PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, ' +
+        'GetSamplingTargets), which support no resource-level permissions; CDK adds them for logging and tracing.',
+    });
+
+    // The safety net: any execution that ends badly is restored. The rollback handler is
+    // idempotent, so an execution whose own Rollback state already restored (it ends FAILED with
+    // RolledBack) is left alone. A separate function from the same file: async invocation with its
+    // own retries and dead-letter queue, its own alarm, and its own logs to read after a Stop.
+    const safetyNet = make('SafetyNet');
+    this.safetyNetRule = new events.Rule(this, 'SafetyNetRule', {
+      description: 'canary-switch safety net: an execution that ended ABORTED, TIMED_OUT or FAILED gets its original weights restored',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: EXECUTION_ENDED_BADLY },
+      },
+      targets: [new targets.LambdaFunction(safetyNet, { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+
+    if (props.slack) {
+      const callback = make('SlackCallback');
+      this.stateMachine.grantTaskResponse(callback);
+      // Auth NONE: Slack cannot sign AWS requests; the handler checks Slack's v0 signature instead.
+      this.slackCallbackUrl = callback.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    }
+
+    this.operatorPolicy = this.makeOperatorPolicy();
+    this.alarms = this.makeAlarms(safetyNet, props.alarmTopicArn);
+    this.makeSchedules(schedules, logRetention);
+    this.makeOutputs(listenerArns, ruleArns);
+  }
+
+  private makeFunction(
+    fnId: FunctionId,
+    spec: FunctionSpec,
+    opts: {
+      entry: string;
+      memorySize: number;
+      logRetention: logs.RetentionDays;
+      environment: Record<string, string>;
+      deadLetterQueue?: sqs.IQueue;
+      retryAttempts?: number;
+      maxEventAge?: Duration;
+      timeout?: Duration;
+    },
+  ): NodejsFunction {
+    if (!existsSync(opts.entry)) {
+      throw new Error(`canary-switch: the ${fnId} function's handler file ${opts.entry} does not exist (expected \`export async function handler\`)`);
+    }
+    const logGroup = new logs.LogGroup(this, `${fnId}Logs`, { retention: opts.logRetention });
+    // Our own role: log writes to this function's log group only, instead of the
+    // AWSLambdaBasicExecutionRole managed policy (any log group in the account).
+    const role = new iam.Role(this, `${fnId}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, fnId, {
+      entry: opts.entry,
+      handler: 'handler',
+      description: `canary-switch: ${spec.description}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: opts.memorySize,
+      timeout: opts.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: { ...opts.environment, NODE_OPTIONS: '--enable-source-maps' },
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      projectRoot: REPO_ROOT,
+      bundling: {
+        format: BUNDLE.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        target: BUNDLE.target,
+        minify: BUNDLE.minify,
+        keepNames: BUNDLE.keepNames,
+        sourceMap: BUNDLE.sourcemap,
+        sourcesContent: BUNDLE.sourcesContent,
+        mainFields: [...BUNDLE.mainFields],
+        banner: BUNDLE.banner,
+        bundleAwsSDK: true,
+        externalModules: [...BUNDLE.external],
+        // esbuild is a local dev dependency: no Docker needed (or wanted) to bundle.
+        forceDockerBundling: false,
+      },
+      ...(opts.deadLetterQueue ? { deadLetterQueue: opts.deadLetterQueue } : {}),
+      ...(opts.retryAttempts !== undefined ? { retryAttempts: opts.retryAttempts } : {}),
+      ...(opts.maxEventAge ? { maxEventAge: opts.maxEventAge } : {}),
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x on purpose: the bundle targets node22 (infra/bundle.ts) and the code is tested on Node 20/22; ' +
+        'move the runtime and the esbuild target together (Node 22 is an LTS line until April 2027).',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only actions with no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (tracing), ' +
+        'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, and cloudwatch:DescribeAlarms (composite alarms are returned only when allowed on *). ' +
+        'Every Modify action names exact listener/rule ARNs; test/infra/stack.test.ts fails if any other action is granted on *.',
+    });
+    return fn;
+  }
+
+  /** ModifyListener / ModifyRule on exactly the props' ARNs, plus the opt-in tag condition. */
+  private modifyStatements(listenerArns: string[], ruleArns: string[], tag: ShiftableTag | undefined): iam.PolicyStatement[] {
+    const statements: iam.PolicyStatement[] = [];
+    if (listenerArns.length > 0) statements.push(new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyListener'], resources: listenerArns }));
+    if (ruleArns.length > 0) statements.push(new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: ruleArns }));
+    if (tag) {
+      const elb = (resource: string) => Stack.of(this).formatArn({ service: 'elasticloadbalancing', resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
+          resources: [elb('listener/app'), elb('listener-rule/app')],
+          conditions: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } },
+        }),
+      );
+      // cdk-nag names the finding by the ARN as rendered: tokens as <AWS::…>, concrete values as is.
+      const { region, account } = Stack.of(this);
+      const where = `${Token.isUnresolved(region) ? '<AWS::Region>' : region}:${Token.isUnresolved(account) ? '<AWS::AccountId>' : account}`;
+      for (const resource of ['listener/app', 'listener-rule/app']) {
+        Validations.of(this).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:${where}:${resource}/*]`,
+          reason: `Opted in with shiftableTag: Modify is allowed only on ALB listeners and rules tagged ${tag.key}=${tag.value} (aws:ResourceTag condition).`,
+        });
+      }
+    }
+    return statements;
+  }
+
+  /** The CLI's calls (cli/README-cli.md), on this state machine, its executions and the table only. */
+  private makeOperatorPolicy(): iam.ManagedPolicy {
+    const stack = Stack.of(this);
+    const sm = this.stateMachine;
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${sm.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const policy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'canary-switch operators: start, watch, approve/reject and abort rollouts of this stack (the canary-switch CLI)',
+      statements: [
+        new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions', 'states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [sm.stateMachineArn] }),
+        new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'], resources: [executions] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'], resources: [this.table.tableArn] }),
+        new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.elb, ...UNSCOPABLE_READS.alarms], resources: ['*'] }),
+      ],
+    });
+    const smLogicalId = stack.getLogicalId(sm.node.defaultChild as sfn.CfnStateMachine);
+    const where = `${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}`;
+    Validations.of(policy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${where}:execution:<${smLogicalId}.Name>:*]`,
+        reason: "Executions are created at run time; the wildcard covers only this state machine's executions (Describe, GetExecutionHistory, Stop).",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Only elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth and cloudwatch:DescribeAlarms, which support no resource-level permissions (the CLI shows live weights and alarms).',
+      },
+    );
+    return policy;
+  }
+
+  private makeAlarms(safetyNet: NodejsFunction, topicArn: string | undefined): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const sum = { period, statistic: cloudwatch.Stats.SUM };
+    const notPromoted = new cloudwatch.Alarm(this, 'RolloutsNotPromotedAlarm', {
+      alarmDescription:
+        'canary-switch: a rollout did not promote (rolled back, failed, timed out or was stopped). The safety net restores the original weights; ' +
+        'read the execution in the Step Functions console and the rollout thread in Slack.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed(sum),
+          timedOut: this.stateMachine.metricTimedOut(sum),
+          aborted: this.stateMachine.metricAborted(sum),
+        },
+        period,
+        label: 'executions FAILED + TIMED_OUT + ABORTED',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const safetyNetFailed = new cloudwatch.Alarm(this, 'SafetyNetFailedAlarm', {
+      alarmDescription:
+        'canary-switch: the safety net could not restore an execution (function errors, or an event in the dead-letter queue). ' +
+        'Traffic may be left shifted: check the listener now, then redrive the dead-letter queue or run the rollback function with the event.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(errors, 0) + FILL(dead, 0)',
+        usingMetrics: {
+          errors: safetyNet.metricErrors(sum),
+          dead: this.safetyNetDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+        },
+        period,
+        label: 'safety-net errors + dead letters',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const alarms = [notPromoted, safetyNetFailed];
+    if (topicArn) {
+      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', topicArn);
+      for (const alarm of alarms) {
+        alarm.addAlarmAction(new cwActions.SnsAction(topic));
+        alarm.addOkAction(new cwActions.SnsAction(topic));
+      }
+    }
+    return alarms;
+  }
+
+  /**
+   * Recurring schedules are plain AWS::Scheduler::Schedule resources. One-time `at()` schedules
+   * must delete themselves after running (ActionAfterCompletion DELETE), which CloudFormation's
+   * Schedule resource does not support, so those are created through the Scheduler API
+   * (AwsCustomResource). Names carry a hash of the stack and the schedule, so a changed schedule is
+   * a new one (the old one is deleted; a one-time schedule that already ran is already gone).
+   */
+  private makeSchedules(schedules: RolloutSchedule[], logRetention: logs.RetentionDays): void {
+    if (schedules.length === 0) return;
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'EventBridge Scheduler starts canary-switch rollouts',
+    });
+    this.stateMachine.grantStartExecution(role);
+
+    const oneTime = schedules.filter((s) => scheduleKind(s.expression) === 'one-time');
+    const scheduleArn = (name: string) =>
+      stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `default/${name}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const createRole = oneTime.length
+      ? new iam.Role(this, 'OneTimeSchedulesRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Creates the one-time canary-switch schedules' })
+      : undefined;
+    const createLogs = createRole ? new logs.LogGroup(this, 'OneTimeSchedulesLogs', { retention: logRetention }) : undefined;
+    if (createRole && createLogs) {
+      createLogs.grantWrite(createRole);
+      createRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+          resources: oneTime.map((s) => scheduleArn(physicalName(stack, s))),
+        }),
+      );
+      createRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [role.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+    }
+
+    for (const s of schedules) {
+      const name = physicalName(stack, s);
+      const target = {
+        arn: this.stateMachine.stateMachineArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify(s.input),
+        // A rollout that could not start within 15 minutes of its time is dropped, not started late.
+        retryPolicy: { maximumEventAgeInSeconds: 900, maximumRetryAttempts: 5 },
+      };
+      const common = {
+        name,
+        description: s.description ?? `canary-switch: start a rollout (${s.name})`,
+        scheduleExpression: s.expression,
+        scheduleExpressionTimezone: s.timeZone ?? 'UTC',
+        flexibleTimeWindow: { mode: 'OFF' },
+        state: s.enabled === false ? 'DISABLED' : 'ENABLED',
+      };
+      if (scheduleKind(s.expression) === 'recurring') {
+        new scheduler.CfnSchedule(this, `Schedule-${s.name}`, { ...common, target });
+        continue;
+      }
+      const create: cr.AwsSdkCall = {
+        service: 'Scheduler',
+        action: 'CreateSchedule',
+        parameters: {
+          Name: common.name,
+          Description: common.description,
+          ScheduleExpression: common.scheduleExpression,
+          ScheduleExpressionTimezone: common.scheduleExpressionTimezone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: common.state,
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: target.arn,
+            RoleArn: target.roleArn,
+            Input: target.input,
+            RetryPolicy: { MaximumEventAgeInSeconds: target.retryPolicy.maximumEventAgeInSeconds, MaximumRetryAttempts: target.retryPolicy.maximumRetryAttempts },
+          },
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(name),
+      };
+      const oneTimeSchedule = new cr.AwsCustomResource(this, `Schedule-${s.name}`, {
+        resourceType: 'Custom::CanarySwitchOneTimeSchedule',
+        onCreate: create,
+        // Anything the user changes changes the name, hence a new resource; an update only carries
+        // new ARNs of this stack (e.g. a replaced state machine). A schedule that already ran is gone.
+        onUpdate: { ...create, action: 'UpdateSchedule', ignoreErrorCodesMatching: 'ResourceNotFoundException' },
+        onDelete: {
+          service: 'Scheduler',
+          action: 'DeleteSchedule',
+          parameters: { Name: name },
+          // It deletes itself after it runs.
+          ignoreErrorCodesMatching: 'ResourceNotFoundException',
+        },
+        role: createRole,
+        ...(createLogs ? { logGroup: createLogs } : {}),
+        installLatestAwsSdk: false,
+      });
+      oneTimeSchedule.node.addDependency(role);
+    }
+  }
+
+  private makeOutputs(listenerArns: string[], ruleArns: string[]): void {
+    const stack = Stack.of(this);
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description }).overrideLogicalId(id);
+    out('StateMachineArn', this.stateMachine.stateMachineArn, 'Start a rollout here (console "Start execution", the CLI, or a schedule)');
+    out(
+      'ConsoleUrl',
+      `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}#/statemachines/view/${this.stateMachine.stateMachineArn}`,
+      'The state machine in the Step Functions console',
+    );
+    out('ExampleInput', JSON.stringify(exampleInput(listenerArns, ruleArns)), 'An input to paste into "Start execution": replace the target group ARNs and alarm names with yours');
+    out('TableName', this.table.tableName, 'Locks, rollout records, approvals and the audit trail');
+    out('OperatorPolicyArn', this.operatorPolicy.managedPolicyArn, 'Attach to the roles of people who run the canary-switch CLI');
+    if (this.slackCallbackUrl) out('SlackInteractivityUrl', this.slackCallbackUrl.url, 'Paste into your Slack app: Interactivity & Shortcuts → Request URL');
+  }
+}
+
+/**
+ * The ASL file with the execution timeout set. StateMachine's `timeout` prop only reaches
+ * definitions CDK renders itself, not one given as a string, so it is written into the JSON here.
+ */
+export function definitionWithTimeout(aslText: string, timeout: Duration): string {
+  const asl = JSON.parse(aslText) as Record<string, unknown>;
+  return JSON.stringify({ ...asl, TimeoutSeconds: timeout.toSeconds() }, null, 2);
+}
+
+/** `<name>-<hash of stack and schedule>`: unique across stacks, and new whenever the schedule changes. */
+export function physicalName(stack: Stack, s: RolloutSchedule): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([stack.stackName, stack.account, stack.region, s.name, s.expression, s.timeZone ?? 'UTC', s.input, s.enabled ?? true, s.description ?? '']))
+    .digest('hex')
+    .slice(0, 8);
+  return `${s.name}-${hash}`;
+}
+
+/** A ready-to-edit input: the first shiftable listener (or rule), placeholder target groups. */
+export function exampleInput(listenerArns: readonly string[], ruleArns: readonly string[]): Record<string, unknown> {
+  const rule = listenerArns.length === 0 ? ruleArns[0] : undefined;
+  const listener = listenerArns[0] ?? (rule ? listenerOfRule(rule) : 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2');
+  const env = arnEnv(listener) ?? { region: 'us-east-1', account: '123456789012' };
+  const tg = (name: string, id: string) => `arn:aws:elasticloadbalancing:${env.region}:${env.account}:targetgroup/${name}/${id}`;
+  return {
+    target: { listenerArn: listener, ...(rule ? { ruleArn: rule } : {}), stable: tg('blue', '73e2d6bc24d8a067'), canary: tg('green', '8e2b3a1d5c7f9a10') },
+    steps: [1, 10, 20, 50, 100],
+    bakeSeconds: 600,
+    alarms: ['web-green-5xx'],
+  };
+}
+
+/** Props problems that do not depend on schedules. */
+function propsProblems(props: CanarySwitchProps, stack: Stack): string[] {
+  const problems: string[] = [];
+  const listenerArns = props.listenerArns ?? [];
+  const ruleArns = props.ruleArns ?? [];
+  if (listenerArns.length === 0 && ruleArns.length === 0 && !props.shiftableTag) {
+    problems.push('listenerArns, ruleArns and shiftableTag are all empty: the rollout could not modify anything; list the listeners (or rules) it may shift');
+  }
+  const concrete = (v: string) => !Token.isUnresolved(v);
+  const sameEnv = (field: string, arn: string) => {
+    const env = arnEnv(arn);
+    if (!env) return;
+    if (concrete(stack.region) && env.region !== stack.region) {
+      problems.push(`${field} = "${arn}": in ${env.region}, but the stack deploys to ${stack.region}; the functions call ELB in their own region, so deploy the stack to ${env.region}`);
+    }
+    if (concrete(stack.account) && env.account !== stack.account) {
+      problems.push(`${field} = "${arn}": in account ${env.account}, but the stack deploys to account ${stack.account}; ELB has no cross-account access, so deploy the stack into ${env.account}`);
+    }
+  };
+  listenerArns.forEach((arn, i) => {
+    if (!isListenerArn(arn)) problems.push(`listenerArns[${i}] = ${JSON.stringify(arn)}: not a listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>)`);
+    else sameEnv(`listenerArns[${i}]`, arn);
+  });
+  ruleArns.forEach((arn, i) => {
+    if (!isRuleArn(arn)) problems.push(`ruleArns[${i}] = ${JSON.stringify(arn)}: not a listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<id>/<id>)`);
+    else sameEnv(`ruleArns[${i}]`, arn);
+  });
+  if (props.shiftableTag && (!props.shiftableTag.key || props.shiftableTag.value === undefined)) {
+    problems.push('shiftableTag: needs a key and a value');
+  }
+  const slack = props.slack;
+  if (slack) {
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(slack.secretArn)) {
+      problems.push(
+        `slack.secretArn = ${JSON.stringify(slack.secretArn)}: expected the secret's complete ARN, ending in its 6-character suffix ` +
+          '(aws secretsmanager describe-secret --secret-id <name> --query ARN)',
+      );
+    }
+    if (slack.allowedUsers.length === 0) problems.push('slack.allowedUsers is empty: nobody could approve; list the Slack user ids (U…) of the approvers');
+    slack.allowedUsers.forEach((u, i) => {
+      if (!/^[UW][A-Z0-9]{2,}$/.test(u)) problems.push(`slack.allowedUsers[${i}] = ${JSON.stringify(u)}: not a Slack user id (U… or W…, from the user's profile → Copy member ID)`);
+    });
+    if (!/^T[A-Z0-9]{2,}$/.test(slack.teamId)) problems.push(`slack.teamId = ${JSON.stringify(slack.teamId)}: not a Slack workspace id (T…)`);
+    if (slack.appId !== undefined && !/^A[A-Z0-9]{2,}$/.test(slack.appId)) problems.push(`slack.appId = ${JSON.stringify(slack.appId)}: not a Slack app id (A…)`);
+    if (slack.channel !== undefined && !/^[CGD][A-Z0-9]{4,}$/.test(slack.channel)) {
+      problems.push(`slack.channel = ${JSON.stringify(slack.channel)}: must be a Slack channel id like C0123456 (not a #name)`);
+    }
+  }
+  const timeout = props.executionTimeout?.toSeconds();
+  if (timeout !== undefined && (timeout < 60 || timeout > 365 * 24 * 3600)) {
+    problems.push(`executionTimeout = ${timeout}s: must be between 1 minute and 1 year (a Standard workflow's limit)`);
+  }
+  return problems;
+}
