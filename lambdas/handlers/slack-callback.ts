@@ -9,7 +9,7 @@
 // is HTTP 200 with a Slack message (a double click, a second approver, a late click): Slack shows a
 // non-200 as a failure, and nothing failed. Slack wants the answer within 3 seconds, so Slack calls
 // made here are bounded.
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { humanSeconds } from '../domain/rollout.ts';
 import { verifySlackSignature } from '../domain/slack-signature.ts';
@@ -20,11 +20,13 @@ import {
   replies,
   type ApprovalOutcome,
 } from '../domain/slack-messages.ts';
-import { client } from '../providers/clients.ts';
+import { client, defineClient } from '../providers/clients.ts';
 import { countSlackFailure, safeError, slackApi, slackNotifier, slackSecret, slackSettings, SlackNotifier } from '../providers/slack.ts';
 import type { ApprovalRecord } from '../providers/store.ts';
 import { log, now, store } from './deps.ts';
 import type { StoredApproval } from './request-approval.ts';
+
+defineClient('sfn', () => new SFNClient({}));
 
 /** Slack's interaction payloads are a few KB; anything this large is not from Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -5,7 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface Clients {
@@ -15,17 +15,26 @@ export interface Clients {
   sfn: SFNClient;
 }
 
-const factories: { [K in keyof Clients]: () => Clients[K] } = {
+const factories: { [K in keyof Clients]?: () => Clients[K] } = {
   elb: () => new ElasticLoadBalancingV2Client({}),
   cloudwatch: () => new CloudWatchClient({}),
   dynamo: () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  sfn: () => new SFNClient({}),
 };
+
+/**
+ * A client only some handlers use registers its own default factory, so the others' bundles
+ * leave it out (the Step Functions client is the Slack callback's alone).
+ */
+export function defineClient<K extends keyof Clients>(name: K, factory: () => Clients[K]): void {
+  factories[name] ??= factory as (typeof factories)[K];
+}
 
 const current: Partial<Clients> = {};
 
 export function client<K extends keyof Clients>(name: K): Clients[K] {
-  return (current[name] ??= factories[name]()) as Clients[K];
+  const factory = factories[name];
+  if (!current[name] && !factory) throw new Error(`no ${name} client: this handler does not use one (inject it with setClients in tests)`);
+  return (current[name] ??= factory!()) as Clients[K];
 }
 
 /** Replace some clients (tests, lab); `resetClients()` goes back to the defaults. */
