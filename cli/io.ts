@@ -44,7 +44,7 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-/** Exit codes, documented in --help and cli/README-cli.md. */
+/** Exit codes, documented in --help and the README (CLI section). */
 export const EXIT = {
   /** Done; for watch/status: the rollout promoted (or is still running, for status). */
   OK: 0,

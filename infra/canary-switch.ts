@@ -402,7 +402,7 @@ export class CanarySwitch extends Construct {
     return statements;
   }
 
-  /** The CLI's calls (cli/README-cli.md), on this state machine, its executions and the table only. */
+  /** The CLI's calls (see the README's CLI section), on this state machine, its executions and the table only. */
   private makeOperatorPolicy(): iam.ManagedPolicy {
     const stack = Stack.of(this);
     const sm = this.stateMachine;
