@@ -83,12 +83,13 @@ export function startLoad(options: LoadOptions): LoadRun {
     const start = performance.now();
     for (let i = 0; !stopped && (options.requests === undefined || i < options.requests); i++) {
       const due = start + (i * 1000) / options.ratePerSecond;
-      if (options.durationMs !== undefined && due - start >= options.durationMs) break;
+      // Bounded by the clock too: when concurrency caps the rate, the schedule falls behind it.
+      if (options.durationMs !== undefined && (due - start >= options.durationMs || performance.now() - start >= options.durationMs)) break;
       // Timers are ~1 ms coarse: below that, send at once and let later requests catch up.
       const wait = due - performance.now();
       if (wait >= 1) await new Promise<void>((resolve) => setTimeout((wake = resolve), wait));
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
-      if (stopped) break;
+      if (stopped || (options.durationMs !== undefined && performance.now() - start >= options.durationMs)) break;
       const p = send().then(() => void inFlight.delete(p));
       inFlight.add(p);
     }

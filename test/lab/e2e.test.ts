@@ -1,0 +1,116 @@
+// The lab end to end on loopback: real HTTP through the weighted proxy, the local ELBv2/CloudWatch
+// APIs, dynalite, the real ASL run by aws-local-stepfunctions and the real handlers. Short steps and
+// bakes keep each run to a few seconds of real time; three runs in all.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { runLab, type LabOptions, type LabReport } from '../../lab/run.ts';
+
+// createLabAlb derives ARNs from names, so these are the ARNs every lab run uses.
+const { blueArn, greenArn } = createLabAlb();
+const ORIGINAL = { [blueArn]: 1, [greenArn]: 0 };
+
+const SHORT: Omit<LabOptions, 'scenario'> = { steps: [10, 100], bakeSeconds: 2, pollSeconds: 1, rate: 100, approvalsBefore: [], settleMs: 0, print: () => {} };
+
+/** TCP servers and sockets this process holds open. */
+const openTcp = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
+const serversOpen = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+describe('lab rollout end to end', () => {
+  // Every port any server bound during the runs (the report does not carry them): record them at `listening`.
+  const ports: number[] = [];
+  const originalListen = net.Server.prototype.listen;
+  let tcpBefore = 0;
+  let serversBefore = 0;
+
+  beforeAll(() => {
+    tcpBefore = openTcp();
+    serversBefore = serversOpen();
+    net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+      this.once('listening', () => {
+        const address = this.address();
+        if (address && typeof address === 'object') ports.push(address.port);
+      });
+      return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
+    } as typeof net.Server.prototype.listen;
+  });
+  afterAll(() => {
+    net.Server.prototype.listen = originalListen;
+  });
+
+  it('healthy green: promoted to 100%, no request failed, green served traffic', async () => {
+    const report = await runLab({ ...SHORT, scenario: 'healthy' });
+    expect(report.outcome).toBe('promoted');
+    expect(report.correct).toBe(true);
+    expect(report.cause).toBeUndefined();
+    expect(report.originalWeights).toEqual(ORIGINAL);
+    expect(report.finalWeights[blueArn]).toBe(0);
+    expect(report.finalWeights[greenArn]).toBeGreaterThan(0);
+    expect(report.timeline.steps.map((s) => s.percent)).toEqual([10, 100]);
+    expect(report.requests.sent).toBeGreaterThan(100);
+    expect(report.requests.failed).toBe(0);
+    expect(report.requests.byService.green).toBeGreaterThan(0);
+    expect(report.mttdMs).toBeUndefined();
+  });
+
+  it('broken green: the 5xx alarm rolls it back to exactly the original weights', async () => {
+    const report = await runLab({ ...SHORT, scenario: 'broken' });
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.correct).toBe(true);
+    expect(report.cause).toContain('web-green-5xx');
+    // Green did get traffic (the shift happened) before the rollback put everything back.
+    expect(report.timeline.weights.some((w) => (w.weights[greenArn] ?? 0) > 0)).toBe(true);
+    expect(report.requests.byService.green).toBeGreaterThan(0);
+    expect(report.originalWeights).toEqual(ORIGINAL);
+    expect(report.finalWeights).toEqual(report.originalWeights);
+    expect(report.timeline.steps.map((s) => s.percent)).toEqual([10]);
+    expect(report.faultAt).toBeDefined();
+    expect(report.mttdMs).toBeGreaterThanOrEqual(0);
+    expect(report.mttrMs).toBeGreaterThanOrEqual(0);
+    expect(report.restoredAt).toBeGreaterThanOrEqual(report.decidedAt!);
+  });
+
+  it('a rejected approval rolls back before the gated step, naming who rejected it', async () => {
+    const asked: number[] = [];
+    const report: LabReport = await runLab({
+      ...SHORT,
+      scenario: 'healthy',
+      approvalsBefore: [100],
+      approver: async (step) => {
+        asked.push(step);
+        return { approved: false, by: 'alice@example.com' };
+      },
+    });
+    expect(asked).toEqual([100]);
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.cause).toContain('alice@example.com');
+    // Only the ungated step was ever applied: green never got all the traffic.
+    expect(report.timeline.steps.map((s) => s.percent)).toEqual([10]);
+    expect(report.timeline.weights.some((w) => w.weights[blueArn] === 0)).toBe(false);
+    expect(report.timeline.weights.some((w) => (w.weights[greenArn] ?? 0) > 0)).toBe(true);
+    expect(report.finalWeights).toEqual(ORIGINAL);
+  });
+
+  it('leaves nothing listening or connected', async () => {
+    // Every lab server: blue, green, proxy, ELBv2, CloudWatch and DynamoDB, for each of the three runs.
+    expect(ports.length).toBeGreaterThanOrEqual(3 * 6);
+    for (const port of new Set(ports)) expect(await accepts(port), `port ${port} still accepts connections`).toBe(false);
+    // Closed handles leave the process's resource list a loop turn later, and the client sides of
+    // keep-alive connections the servers dropped need a moment to see the close: allow a short while.
+    const deadline = Date.now() + 3_000;
+    while ((serversOpen() > serversBefore || openTcp() > tcpBefore) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(serversOpen()).toBe(serversBefore);
+    expect(openTcp()).toBe(tcpBefore);
+  });
+});
