@@ -124,7 +124,11 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
 
 class TimeoutError extends Error {}
 
-/** Weight of each target group in the forward action; a bare TargetGroupArn weighs 1, as on an ALB. */
+/**
+ * Weight of each target group in the forward action; a bare TargetGroupArn weighs 1, as on an ALB.
+ * Deliberately not lambdas/providers/alb.ts's twin: the lab plays AWS, and a fake that shared the
+ * provider's code would agree with its bugs instead of exposing them.
+ */
 export function forwardWeights(actions: readonly Action[]): Record<string, number> {
   const forward = actions.find((a) => a.Type === 'forward');
   const groups = forward?.ForwardConfig?.TargetGroups;
