@@ -25,5 +25,4 @@ export function shifter(target: TrafficTarget): TrafficShifter {
   return new AlbShifter(client('elb'), target);
 }
 
-export const logInfo = (msg: string, extra: Record<string, unknown>): void => log.info(msg, extra);
 export const logWarn = (msg: string, extra: Record<string, unknown>): void => log.warn(msg, extra);
