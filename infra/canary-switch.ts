@@ -227,7 +227,12 @@ export class CanarySwitch extends Construct {
         entry: props.entries?.[spec.handler] ?? handlerEntry(spec.handler),
         memorySize: props.memorySize ?? 512,
         logRetention,
-        environment: { TABLE_NAME: this.table.tableName, ...(spec.slack ? slackEnv : {}) },
+        environment: {
+          TABLE_NAME: this.table.tableName,
+          // Prepare holds the listener lock as long as an execution can live.
+          ...(fnId === 'Prepare' ? { EXECUTION_TIMEOUT_SECONDS: String(executionTimeout.toSeconds()) } : {}),
+          ...(spec.slack ? slackEnv : {}),
+        },
         ...(fnId === 'SafetyNet'
           ? { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.seconds(60) }
           : {}),

@@ -30,7 +30,10 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   const lockKey = lockKeyFor(target);
   const db = store();
   const what = target.ruleArn ? `rule ${target.ruleArn}` : `listener ${target.listenerArn}`;
-  const lockSeconds = plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds + LOCK_MARGIN_SECONDS;
+  // The lock must outlive the execution (a step held by insufficientData "wait" has no end but the
+  // state machine's timeout); the rollback path and the safety net release it when the rollout ends.
+  const executionLimit = Number(process.env.EXECUTION_TIMEOUT_SECONDS ?? 0) || 0;
+  const lockSeconds = Math.max(plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds, executionLimit) + LOCK_MARGIN_SECONDS;
 
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
   try {

@@ -8,13 +8,14 @@
 import { rollbackCause, type RolloutState } from '../domain/rollout.ts';
 import { TargetGroupNotInForwardAction } from '../errors.ts';
 import { notifySafely } from '../providers/notify.ts';
-import type { RolloutRecord } from '../providers/store.ts';
+import { lockKeyFor, type RolloutRecord } from '../providers/store.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
 
 export interface ExecutionStatusChange {
   source: 'aws.states';
   'detail-type': string;
-  detail: { executionArn: string; status: string; error?: string; cause?: string };
+  /** `input` is the execution's input as a JSON string (as EventBridge delivers it). */
+  detail: { executionArn: string; status: string; error?: string; cause?: string; input?: string };
 }
 
 export interface RollbackResult {
@@ -27,14 +28,14 @@ export interface RollbackResult {
 export async function handler(event: Partial<RolloutState> | ExecutionStatusChange): Promise<RollbackResult> {
   if ('detail' in event && event.detail) {
     const { executionArn, status } = event.detail;
-    return restore(executionArn, `execution ended ${status}${event.detail.error ? ` (${event.detail.error})` : ''}: restored by the safety net`, 'safety-net');
+    return restore(executionArn, `execution ended ${status}${event.detail.error ? ` (${event.detail.error})` : ''}: restored by the safety net`, 'safety-net', undefined, event.detail.input);
   }
   const state = event as Partial<RolloutState>;
   if (!state.executionArn) throw new TypeError('rollback needs executionArn (the rollout state or an execution status event)');
   return restore(state.executionArn, rollbackCause(state), 'state-machine', state);
 }
 
-async function restore(executionArn: string, cause: string, by: 'state-machine' | 'safety-net', state?: Partial<RolloutState>): Promise<RollbackResult> {
+async function restore(executionArn: string, cause: string, by: 'state-machine' | 'safety-net', state?: Partial<RolloutState>, input?: string): Promise<RollbackResult> {
   const db = store();
   const stored = await db.getRollout(executionArn);
   const record: RolloutRecord | undefined =
@@ -43,6 +44,10 @@ async function restore(executionArn: string, cause: string, by: 'state-machine' 
       ? { executionArn, status: 'running', target: state.input.target, original: state.original, lockKey: state.lockKey, startedAt: state.startedAt ?? '' }
       : undefined);
   if (!record) {
+    // Prepare never finished (it crashed, or the execution was stopped during it): no traffic moved,
+    // but it may have taken the lock. The status event carries the execution input, which names it.
+    const target = targetOf(input);
+    if (target) await db.releaseLock(lockKeyFor(target), executionArn);
     log.info('nothing to restore: the rollout never recorded an original', { executionArn, by });
     return { outcome: 'nothing-to-restore', executionArn, cause };
   }
@@ -71,4 +76,16 @@ async function restore(executionArn: string, cause: string, by: 'state-machine' 
   log.warn('rolled back', { executionArn, cause, by, restored: after.weights });
   await notifySafely({ kind: 'rolled-back', executionArn, reason: cause, restored: after.weights }, state?.input?.slack?.channel ?? record.slack?.channel, logWarn);
   return { outcome: 'rolled-back', executionArn, cause, restored: after.weights };
+}
+
+/** The rollout target in an execution's input (JSON text), if it names one well enough to find its lock. */
+function targetOf(input: string | undefined): { listenerArn: string; ruleArn?: string } | undefined {
+  if (!input) return undefined;
+  try {
+    const t = (JSON.parse(input) as { target?: { listenerArn?: unknown; ruleArn?: unknown } }).target;
+    if (typeof t?.listenerArn !== 'string') return undefined;
+    return { listenerArn: t.listenerArn, ...(typeof t.ruleArn === 'string' ? { ruleArn: t.ruleArn } : {}) };
+  } catch {
+    return undefined;
+  }
 }

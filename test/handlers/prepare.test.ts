@@ -128,6 +128,16 @@ describe('prepare: success', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item?.expiresAt).toBe(epoch + 3000 + 2 * 1800 + 3600);
   });
 
+  it('the lock lives at least as long as the state machine lets an execution run', async () => {
+    process.env.EXECUTION_TIMEOUT_SECONDS = '86400';
+    try {
+      await handler(event(baseInput()));
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item?.expiresAt).toBe(epoch + 86400 + 3600);
+    } finally {
+      delete process.env.EXECUTION_TIMEOUT_SECONDS;
+    }
+  });
+
   it('a notifier that throws does not fail prepare', async () => {
     const before = notificationFailures();
     setNotifier({ notify: async () => Promise.reject(new Error('slack is down')) });

@@ -254,6 +254,26 @@ describe('rollback from the safety net (EventBridge execution status change)', (
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
+  it('an execution stopped or crashed inside Prepare: releases its own lock (named by the input in the event), touches no traffic', async () => {
+    storeRecord(undefined);
+    world.listener.DefaultActions = actionsAtPercent(20);
+    const event = safetyNet('ABORTED');
+    event.detail.input = JSON.stringify({ target: { listenerArn: ARN.listener, stable: ARN.blue, canary: ARN.green } });
+    const result = await handler(event);
+    expect(result.outcome).toBe('nothing-to-restore');
+    expect(elb.calls()).toHaveLength(0);
+    // Conditional on the owner: a lock another execution holds (the LockHeld case) stays.
+    expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TableName: TABLE,
+        Key: { pk: `lock#${ARN.listener}`, sk: 'lock' },
+        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': ARN.execution },
+      },
+    ]);
+  });
+
   it('a lock already taken over by another execution is not an error', async () => {
     world.listener.DefaultActions = actionsAtPercent(20);
     ddb.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } }));

@@ -51,6 +51,8 @@ describe('functions', () => {
       });
       expect((p.Environment as { Variables: Json }).Variables).toMatchObject({ TABLE_NAME: { Ref: expect.stringMatching(/^CanarySwitchTable/) }, NODE_OPTIONS: '--enable-source-maps' });
     }
+    // Prepare holds the listener lock for as long as an execution may run (default 24 h).
+    expect((props(fns[fnLogicalId(t, 'Prepare')]!).Environment as { Variables: Json }).Variables).toMatchObject({ EXECUTION_TIMEOUT_SECONDS: '86400' });
   });
 
   it('without Slack there is no callback function, no Slack env and no interactivity URL', () => {
