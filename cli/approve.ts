@@ -2,10 +2,9 @@
 // recorded in the rollout table first (conditional: the first answer wins, whoever gives it, in
 // Slack or here), then the task token goes back to Step Functions with the same output/error as
 // the Slack callback.
-import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import type { StoredApproval } from '../lambdas/handlers/request-approval.ts';
-import { humanSeconds } from '../lambdas/domain/rollout.ts';
-import { RolloutStore, type ApprovalRecord } from '../lambdas/providers/store.ts';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { answerApproval } from '../lambdas/providers/approvals.ts';
+import { RolloutStore } from '../lambdas/providers/store.ts';
 import type { Context } from './context.ts';
 import { clockTime } from './format.ts';
 import { CliError, EXIT } from './io.ts';
@@ -26,9 +25,6 @@ export function caller(ctx: Context, as: string | undefined): Caller {
   if (!name) throw new CliError('cannot tell who you are for the audit trail: pass --as <your name>', EXIT.USAGE);
   return { id: `cli:${name}`, name };
 }
-
-/** Step Functions no longer waits for this token: it timed out or the execution ended. */
-const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export async function answer(
   ctx: Context,
@@ -53,50 +49,43 @@ export async function answer(
   }
 
   const store = new RolloutStore(clients.dynamo, table, () => ctx.now());
-  const record = (await store.getApproval(newest.id)) as (ApprovalRecord & Partial<StoredApproval>) | undefined;
-  if (!record) throw new CliError(`approval ${newest.id} disappeared from table ${table} (expired?); check canary-switch status ${name}`, EXIT.NOT_FOUND);
-
   const now = ctx.now();
   const at = new Date(now).toISOString();
-  // Past the deadline Step Functions has already given up: record that and change nothing (as the Slack callback does).
-  if (record.deadline && now >= Date.parse(record.deadline)) {
-    const timeout = Math.round((Date.parse(record.deadline) - Date.parse(record.requestedAt)) / 1000);
-    await store.decideApproval(record.id, { status: 'timed-out', by: 'step-functions', reason: `approval timed out after ${humanSeconds(timeout)}` });
-    throw new CliError(
-      `the approval before step ${record.percent}% timed out at ${clockTime(Date.parse(record.deadline))}; the rollout ${record.onTimeout === 'proceed' ? 'proceeds' : 'rolls back'} (approvals.onTimeout); nothing changed`,
-      EXIT.CONFLICT,
-    );
-  }
-
   const reason = opts.reason?.trim() || undefined;
-  // Worded like the Slack callback's record ("approved by @name (U…)"), with the CLI identity.
+  // Worded like the Slack callback's ("approved by @name (U…)"), with the CLI identity; for a
+  // rejection this is also the execution's cause.
   const decidedText = `${decision} by ${who.id}${reason ? `: ${reason}` : ''}`;
-  const result = await store.decideApproval(record.id, { status: decision, by: who.id, reason: decidedText });
-  if (!result.decided) {
-    const r = result.record;
-    throw new CliError(
-      `the approval before step ${record.percent}% was already ${r?.status ?? 'answered'}${r?.decidedBy ? ` by ${r.decidedBy}` : ''}${r?.decidedAt ? ` at ${clockTime(Date.parse(r.decidedAt))}` : ''}; nothing changed`,
-      EXIT.CONFLICT,
-    );
-  }
-
-  try {
-    if (decision === 'approved') {
-      await clients.sfn.send(new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify({ approvedBy: who.id, approvedByName: who.name, at }) }));
-    } else {
-      await clients.sfn.send(
-        new SendTaskFailureCommand({ taskToken: record.taskToken, error: 'Rejected', cause: `rejected by ${who.id}: ${reason ?? 'no reason given'}` }),
-      );
-    }
-  } catch (err) {
-    if (TOKEN_GONE.has((err as Error).name)) {
+  const outcome = await answerApproval(store, clients.sfn, newest.id, { status: decision, by: who.id, byName: who.name, reason: decidedText }, new Date(now));
+  switch (outcome.kind) {
+    case 'not-found':
+      throw new CliError(`approval ${newest.id} disappeared from table ${table} (expired?); check canary-switch status ${name}`, EXIT.NOT_FOUND);
+    case 'already-decided': {
+      const r = outcome.record;
       throw new CliError(
-        `Step Functions no longer waits for the approval before step ${record.percent}% (${(err as Error).name}): it timed out or the execution moved on, so your answer had no effect; canary-switch status ${name}`,
+        `the approval before step ${r?.percent ?? newest.percent}% was already ${r?.status ?? 'answered'}${r?.decidedBy ? ` by ${r.decidedBy}` : ''}${r?.decidedAt ? ` at ${clockTime(Date.parse(r.decidedAt))}` : ''}; nothing changed`,
         EXIT.CONFLICT,
       );
     }
-    throw err;
+    case 'timed-out': {
+      const r = outcome.record;
+      const then = `the rollout ${r.onTimeout === 'proceed' ? 'proceeds' : 'rolls back'} (approvals.onTimeout); nothing changed`;
+      if (r.deadline && now >= Date.parse(r.deadline)) {
+        throw new CliError(`the approval before step ${r.percent}% timed out at ${clockTime(Date.parse(r.deadline))}; ${then}`, EXIT.CONFLICT);
+      }
+      throw new CliError(`Step Functions no longer waits for the approval before step ${r.percent}% (TaskTimedOut): it timed out just before your answer; ${then}`, EXIT.CONFLICT);
+    }
+    case 'ended':
+      throw new CliError(`execution ${name} ended before the answer arrived (Step Functions no longer waits for it); nothing changed`, EXIT.CONFLICT);
+    case 'undelivered':
+      throw new CliError(
+        `Step Functions did not accept the answer (${outcome.error}); nothing moved and the approval is open again: run the same command again in a moment`,
+        EXIT.AWS,
+      );
+    case 'delivered':
+      break;
   }
+  const record = outcome.record;
+
   // The decision is already recorded on the approval item; the audit entry is the trail's copy, so
   // failing to write it must not make a delivered answer look failed.
   try {

@@ -83,13 +83,12 @@ export function startLoad(options: LoadOptions): LoadRun {
     const start = performance.now();
     for (let i = 0; !stopped && (options.requests === undefined || i < options.requests); i++) {
       const due = start + (i * 1000) / options.ratePerSecond;
-      // Bounded by the clock too: when concurrency caps the rate, the schedule falls behind it.
-      if (options.durationMs !== undefined && (due - start >= options.durationMs || performance.now() - start >= options.durationMs)) break;
+      if (options.durationMs !== undefined && (due - start >= options.durationMs || overtime(start, options.durationMs))) break;
       // Timers are ~1 ms coarse: below that, send at once and let later requests catch up.
       const wait = due - performance.now();
       if (wait >= 1) await new Promise<void>((resolve) => setTimeout((wake = resolve), wait));
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
-      if (stopped || (options.durationMs !== undefined && performance.now() - start >= options.durationMs)) break;
+      if (stopped || (options.durationMs !== undefined && overtime(start, options.durationMs))) break;
       const p = send().then(() => void inFlight.delete(p));
       inFlight.add(p);
     }
@@ -107,6 +106,16 @@ export function startLoad(options: LoadOptions): LoadRun {
       return done;
     },
   };
+}
+
+/**
+ * The schedule (request i at i/rate) decides what is sent; the clock only stops a schedule that
+ * concurrency has pushed far behind (a rate above what the target can answer), after a grace
+ * for ordinary timer lateness.
+ */
+const LATE_GRACE_MS = 500;
+function overtime(start: number, durationMs: number): boolean {
+  return performance.now() - start >= durationMs + LATE_GRACE_MS;
 }
 
 /** Send load and wait for it to end. */

@@ -208,7 +208,7 @@ export function approvalDecidedMessage(original: unknown, outcome: ApprovalOutco
 // Replies to a click that changes nothing (shown only to the person who clicked)
 
 export interface DecidedRecord {
-  status: 'pending' | 'approved' | 'rejected' | 'timed-out';
+  status: 'pending' | 'approved' | 'rejected' | 'timed-out' | 'ended';
   decidedBy?: string;
   decidedAt?: string;
   onTimeout?: 'rollback' | 'proceed';
@@ -220,6 +220,7 @@ export const replies = {
     if (r.status === 'approved') return `Already approved by ${mention(r.decidedBy ?? 'someone')}${at}. Nothing changed.`;
     if (r.status === 'rejected') return `Already rejected by ${mention(r.decidedBy ?? 'someone')}${at}. Nothing changed.`;
     if (r.status === 'timed-out') return replies.timedOut(r.onTimeout ?? 'rollback');
+    if (r.status === 'ended') return replies.ended;
     return 'This approval is still pending. Nothing changed.';
   },
   timedOut(onTimeout: 'rollback' | 'proceed'): string {
@@ -232,8 +233,8 @@ export const replies = {
   notAllowed: (userId: string) =>
     `${mention(userId)}, you are not on the approver list for canary-switch (SLACK_ALLOWED_USERS); nothing changed. Ask an approver.`,
   undelivered: (error: string) =>
-    `Your decision was recorded but Step Functions did not accept it (${escapeText(error)}). ` +
-    'Nothing has moved yet; approve or abort with the canary-switch CLI, or the approval times out on its own.',
+    `Step Functions did not accept your decision (${escapeText(error)}), so nothing has moved and the approval is still open. ` +
+    'Click again in a moment, or answer with the canary-switch CLI; otherwise it times out on its own.',
   approved: (percent: number) => `Approved: moving to ${percent}%.`,
   rejected: 'Rejected: rolling back to the original weights.',
 } as const;

@@ -9,9 +9,8 @@
 // is HTTP 200 with a Slack message (a double click, a second approver, a late click): Slack shows a
 // non-200 as a failure, and nothing failed. Slack wants the answer within 3 seconds, so Slack calls
 // made here are bounded.
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { humanSeconds } from '../domain/rollout.ts';
 import { verifySlackSignature } from '../domain/slack-signature.ts';
 import {
   APPROVE_ACTION,
@@ -20,11 +19,10 @@ import {
   replies,
   type ApprovalOutcome,
 } from '../domain/slack-messages.ts';
+import { answerApproval } from '../providers/approvals.ts';
 import { client, defineClient } from '../providers/clients.ts';
 import { countSlackFailure, safeError, slackApi, slackNotifier, slackSecret, slackSettings, SlackNotifier } from '../providers/slack.ts';
-import type { ApprovalRecord } from '../providers/store.ts';
 import { log, now, store } from './deps.ts';
-import type { StoredApproval } from './request-approval.ts';
 
 defineClient('sfn', () => new SFNClient({}));
 
@@ -120,54 +118,34 @@ async function decide(payload: Payload, status: 'approved' | 'rejected', id: str
   const user = payload.user;
   const name = user.username ?? user.name ?? user.id;
   const at = now();
+  const reason = `${status} by @${name} (${user.id})`;
+  const outcome = await answerApproval(db, client('sfn'), id, { status, by: user.id, byName: name, reason }, at);
+  const onTimeout = ('record' in outcome ? outcome.record?.onTimeout : undefined) ?? 'rollback';
 
-  const existing = (await db.getApproval(id)) as (ApprovalRecord & Partial<StoredApproval>) | undefined;
-  if (!existing) return answer(payload, replies.notFound);
-  const onTimeout = existing.onTimeout ?? 'rollback';
-  if (existing.status !== 'pending') return answer(payload, replies.alreadyDecided({ ...existing, onTimeout }));
-
-  // Past the deadline Step Functions has already given up: record that, tell the clicker, change nothing.
-  if (existing.deadline && at.getTime() >= Date.parse(existing.deadline)) {
-    const timeout = Math.round((Date.parse(existing.deadline) - Date.parse(existing.requestedAt)) / 1000);
-    const closed = await db.decideApproval(id, { status: 'timed-out', by: 'step-functions', reason: `approval timed out after ${humanSeconds(timeout)}` });
-    if (!closed.decided) return answer(payload, closed.record ? replies.alreadyDecided({ ...closed.record, onTimeout }) : replies.notFound);
-    return answer(payload, replies.timedOut(onTimeout), { status: 'timed-out', onTimeout, at });
-  }
-
-  const reason = `${status === 'approved' ? 'approved' : 'rejected'} by @${name} (${user.id})`;
-  const won = await db.decideApproval(id, { status, by: user.id, reason });
-  if (!won.decided) {
-    // Double click or a second approver, a few milliseconds apart: the first decision stands.
-    return answer(payload, won.record ? replies.alreadyDecided({ ...won.record, onTimeout }) : replies.notFound);
-  }
-
-  const sfn = client('sfn');
-  try {
-    if (status === 'approved') {
-      await sfn.send(
-        new SendTaskSuccessCommand({
-          taskToken: existing.taskToken,
-          output: JSON.stringify({ approvedBy: user.id, approvedByName: name, at: at.toISOString() }),
-        }),
-      );
-    } else {
-      await sfn.send(new SendTaskFailureCommand({ taskToken: existing.taskToken, error: 'Rejected', cause: reason }));
+  switch (outcome.kind) {
+    case 'not-found':
+      return answer(payload, replies.notFound);
+    case 'already-decided':
+      // Double click or a second approver: the first decision stands.
+      return answer(payload, outcome.record ? replies.alreadyDecided({ ...outcome.record, onTimeout }) : replies.notFound);
+    case 'timed-out':
+      return answer(payload, replies.timedOut(onTimeout), { status: 'timed-out', onTimeout, at });
+    case 'ended':
+      return answer(payload, replies.ended, { status: 'ended', at });
+    case 'undelivered':
+      log.warn('Step Functions did not accept the decision; the approval is open again', { approvalId: id, executionArn: outcome.record.executionArn, status, user: user.id, error: outcome.error });
+      return answer(payload, replies.undelivered(outcome.error));
+    case 'delivered': {
+      const { record } = outcome;
+      log.info('approval decided', { approvalId: id, executionArn: record.executionArn, status, user: user.id, percent: record.percent });
+      // The audit trail says who let traffic move (or stopped it); best effort, like the Slack update.
+      const audit = db
+        .audit(record.executionArn, { at: at.toISOString(), action: 'approval', by: user.id, why: `${reason} before step ${record.percent}%` })
+        .catch((err: unknown) => log.warn('could not write the approval to the audit trail', { approvalId: id, error: safeError(err) }));
+      const text = status === 'approved' ? replies.approved(record.percent) : replies.rejected;
+      return answer(payload, text, { status, userId: user.id, at }, [audit], false);
     }
-  } catch (err) {
-    const errName = (err as Error).name;
-    log.warn('Step Functions did not accept the decision', { approvalId: id, executionArn: existing.executionArn, status, user: user.id, error: errName });
-    if (errName === 'TaskTimedOut') return answer(payload, replies.timedOut(onTimeout), { status: 'timed-out', onTimeout, at });
-    if (errName === 'TaskDoesNotExist' || errName === 'InvalidToken') return answer(payload, replies.ended, { status: 'ended', at });
-    return answer(payload, replies.undelivered(errName));
   }
-
-  log.info('approval decided', { approvalId: id, executionArn: existing.executionArn, status, user: user.id, percent: existing.percent });
-  // The audit trail says who let traffic move (or stopped it); best effort, like the Slack update.
-  const audit = db
-    .audit(existing.executionArn, { at: at.toISOString(), action: 'approval', by: user.id, why: `${reason} before step ${existing.percent}%` })
-    .catch((err: unknown) => log.warn('could not write the approval to the audit trail', { approvalId: id, error: safeError(err) }));
-  const text = status === 'approved' ? replies.approved(existing.percent) : replies.rejected;
-  return answer(payload, text, { status, userId: user.id, at }, [audit], false);
 }
 
 /**

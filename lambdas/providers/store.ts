@@ -33,7 +33,7 @@ export interface AuditEntry {
   why: string;
 }
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed-out';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed-out' | 'ended';
 
 export interface ApprovalRecord {
   id: string;
@@ -47,6 +47,9 @@ export interface ApprovalRecord {
   reason?: string;
   /** Where the Slack message is, to update it after a decision. */
   slack?: { channel: string; ts: string };
+  /** When Step Functions gives up waiting (requestedAt + approvals.timeoutSeconds). */
+  deadline?: string;
+  onTimeout?: 'rollback' | 'proceed';
 }
 
 const DAY = 24 * 3600;
@@ -222,6 +225,37 @@ export class RolloutStore {
     if (!out.Item) return undefined;
     const { pk: _pk, sk: _sk, expiresAt: _ttl, ...record } = out.Item;
     return record as ApprovalRecord;
+  }
+
+  /**
+   * Undo `by`'s decision after Step Functions did not take it (throttling, an outage), so the
+   * same or another approver can answer again. Only that decision is undone.
+   */
+  async reopenApproval(id: string, by: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `approval#${id}`, sk: 'approval' },
+        UpdateExpression: 'SET #status = :pending REMOVE decidedBy, decidedAt, reason',
+        ConditionExpression: 'decidedBy = :by AND #status IN (:approved, :rejected)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':by': by, ':approved': 'approved', ':rejected': 'rejected' },
+      }),
+    );
+  }
+
+  /** Step Functions no longer waits for this token: say why on the record (whatever it said before). */
+  async closeApproval(id: string, status: 'timed-out' | 'ended', reason: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `approval#${id}`, sk: 'approval' },
+        UpdateExpression: 'SET #status = :status, reason = :reason, decidedAt = if_not_exists(decidedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':reason': reason, ':at': new Date(this.clock()).toISOString() },
+      }),
+    );
   }
 
   /**

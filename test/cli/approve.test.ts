@@ -144,6 +144,21 @@ describe('approve', () => {
     expect(h.dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
 
+  it('when Step Functions is throttled the approval is reopened, so running the command again works (exit 3)', async () => {
+    const h = harness();
+    waitingAtGate(h);
+    h.sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(3);
+    expect(h.stderr()).toContain('Step Functions did not accept the answer (ThrottlingException); nothing moved and the approval is open again');
+    const updates = h.dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates.at(-1)).toMatchObject({
+      UpdateExpression: 'SET #status = :pending REMOVE decidedBy, decidedAt, reason',
+      ConditionExpression: 'decidedBy = :by AND #status IN (:approved, :rejected)',
+      ExpressionAttributeValues: expect.objectContaining({ ':by': 'cli:alice' }),
+    });
+    expect(h.dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
   it('needs the table and says how to set it', async () => {
     const h = harness({ env: { CANARY_SWITCH_TABLE: undefined } });
     expect(await h.run('approve', EXECUTION_NAME)).toBe(2);

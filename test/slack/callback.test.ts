@@ -169,12 +169,16 @@ describe('late clicks', () => {
     expect(sfnCalls()).toBe(1);
   });
 
-  it('Step Functions unreachable: HTTP 200 saying the decision was not delivered and what to do', async () => {
-    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  it('Step Functions unreachable: HTTP 200 saying nothing moved, and the approval is open again for a retry', async () => {
+    sfn.on(SendTaskSuccessCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({});
     const res = await click();
     expect(res.statusCode).toBe(200);
-    expect(replyText(res)).toContain('Step Functions did not accept it (ThrottlingException)');
-    expect(replyText(res)).toContain('canary-switch CLI');
+    expect(replyText(res)).toContain('Step Functions did not accept your decision (ThrottlingException)');
+    expect(replyText(res)).toContain('the approval is still open');
+    // The record did not keep a decision Step Functions never took: a second click goes through.
+    const retry = await click();
+    expect(replyText(retry)).toMatch(/^Approved: moving to/);
+    expect(sfnCalls()).toBe(2);
   });
 
   it('an unknown or expired id: HTTP 200 "expired or does not exist", nothing called', async () => {

@@ -78,14 +78,21 @@ export class FakeTable {
       const cond = cmd.input.ConditionExpression;
       if (cond === 'attribute_exists(pk)' && !item) throw conditionFailed();
       if (cond === '#status = :pending' && item?.[names['#status'] ?? 'status'] !== values[':pending']) throw conditionFailed();
-      if (cond && cond !== 'attribute_exists(pk)' && cond !== '#status = :pending') throw new Error(`fake table: unsupported condition ${cond}`);
+      const status = item?.[names['#status'] ?? 'status'];
+      const reopen = 'decidedBy = :by AND #status IN (:approved, :rejected)';
+      if (cond === reopen && (item?.decidedBy !== values[':by'] || (status !== values[':approved'] && status !== values[':rejected']))) throw conditionFailed();
+      if (cond && cond !== 'attribute_exists(pk)' && cond !== '#status = :pending' && cond !== reopen) throw new Error(`fake table: unsupported condition ${cond}`);
       const updated: Item = structuredClone(item ?? { pk: cmd.input.Key?.pk, sk: cmd.input.Key?.sk });
-      const set = (cmd.input.UpdateExpression ?? '').replace(/^SET\s+/, '');
-      for (const assignment of set.split(',')) {
+      const [, set = '', remove = ''] = /^SET\s+(.*?)(?:\s+REMOVE\s+(.*))?$/.exec(cmd.input.UpdateExpression ?? '') ?? [];
+      for (const assignment of set.split(/,(?![^(]*\))/)) {
         const [lhs, rhs] = assignment.split('=').map((s) => s.trim());
         if (!lhs || !rhs) throw new Error(`fake table: unsupported update ${cmd.input.UpdateExpression}`);
-        updated[names[lhs] ?? lhs] = structuredClone(values[rhs]);
+        const attr = names[lhs] ?? lhs;
+        const ifNotExists = /^if_not_exists\((\w+),\s*(:\w+)\)$/.exec(rhs);
+        if (ifNotExists) updated[attr] = attr in updated ? updated[attr] : structuredClone(values[ifNotExists[2]!]);
+        else updated[attr] = structuredClone(values[rhs]);
       }
+      for (const attr of remove.split(',').map((a) => a.trim()).filter(Boolean)) delete updated[names[attr] ?? attr];
       this.items.set(key, updated);
       return cmd.input.ReturnValues === 'ALL_NEW' ? { Attributes: structuredClone(updated) } : {};
     }

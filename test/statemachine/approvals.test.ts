@@ -111,6 +111,39 @@ describe('approval gates (request-approval + signed Slack callback)', () => {
     expect(trail.find((t) => t.action === 'shift' && t.why.includes('50%'))?.why).toBe(`step 50% approved by ${APPROVER}`);
   });
 
+  it('a click Step Functions throttles is not lost: the approval reopens and the next click continues the rollout', async () => {
+    sfn.on(SendTaskSuccessCommand)
+      .callsFakeOnce(() => {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      })
+      .callsFake((input: { taskToken: string; output: string }) => {
+        waiting.get(input.taskToken)?.resolve(JSON.parse(input.output));
+        return {};
+      });
+    const replies: string[] = [];
+    const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
+      replies.push(JSON.parse((await click(id, 'approve')).body).text as string);
+      replies.push(JSON.parse((await click(id, 'approve')).body).text as string);
+    });
+    expect((await r.result).status).toBe('SUCCEEDED');
+    expect(replies[0]).toContain('did not accept your decision (ThrottlingException)');
+    expect(replies[1]).toBe('Approved: moving to 50%.');
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(2);
+  });
+
+  it('a click after the execution ended marks the approval "ended" (real DynamoDB expressions) and a second click changes nothing', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Task does not exist'), { name: 'TaskDoesNotExist' }));
+    const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
+      expect(JSON.parse((await click(id, 'approve')).body).text).toContain('already ended');
+      const db = new RolloutStore(client('dynamo'), TABLE);
+      expect(await db.getApproval(id)).toMatchObject({ status: 'ended', reason: 'the execution had already ended', decidedBy: APPROVER });
+      expect(JSON.parse((await click(id, 'approve')).body).text).toContain('already ended');
+      throw Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' }); // end this run
+    });
+    expect((await r.result).status).toBe('FAILED');
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
   it('rejected → rolls back to the original with a cause naming who rejected, never shifting to the gated step', async () => {
     const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
       await click(id, 'reject');
