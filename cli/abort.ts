@@ -24,9 +24,9 @@ export interface AbortOptions {
 }
 
 export async function abort(ctx: Context, executionArn: string, opts: AbortOptions): Promise<number> {
-  const who = caller(ctx, opts.as);
   const table = opts.wait ? ctx.requireTable('abort (to confirm the original weights are back; --no-wait skips that)') : undefined;
   const clients = ctx.clients(executionArn);
+  const who = await caller(ctx, clients, opts.as);
   ctx.errorContext.executionArn = executionArn;
 
   const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));

@@ -3,27 +3,26 @@
 // Slack or here), then the task token goes back to Step Functions with the same output/error as
 // the Slack callback.
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { answerApproval } from '../lambdas/providers/approvals.ts';
 import { RolloutStore } from '../lambdas/providers/store.ts';
 import type { Context } from './context.ts';
 import { clockTime } from './format.ts';
-import { CliError, EXIT } from './io.ts';
+import { CliError, EXIT, type CliClients } from './io.ts';
 import { findPendingApprovals } from './live.ts';
 
 export interface Caller {
-  /** Audited identity: `cli:<name>`, so the trail tells a terminal answer from a Slack user id. */
+  /** Audited identity: the caller's AWS principal (STS GetCallerIdentity), which nobody can type in. */
   id: string;
+  /** How messages name them: --as, or the role session / user name from the ARN. */
   name: string;
 }
 
-/**
- * Who is answering. @aws-sdk/client-sts (GetCallerIdentity) is not a dependency, so the operator
- * names themselves with --as, defaulting to the login name.
- */
-export function caller(ctx: Context, as: string | undefined): Caller {
-  const name = (as ?? ctx.io.env.USER ?? ctx.io.env.USERNAME ?? '').trim();
-  if (!name) throw new CliError('cannot tell who you are for the audit trail: pass --as <your name>', EXIT.USAGE);
-  return { id: `cli:${name}`, name };
+/** Who is answering, as AWS knows them: `arn:aws:sts::123456789012:assumed-role/sre/alice` → alice. */
+export async function caller(ctx: Context, clients: CliClients, as: string | undefined): Promise<Caller> {
+  const { Arn } = await clients.sts.send(new GetCallerIdentityCommand({}));
+  if (!Arn) throw new CliError('AWS did not say who you are (GetCallerIdentity returned no ARN); check your credentials', EXIT.AWS);
+  return { id: Arn, name: as?.trim() || Arn.split('/').pop() || Arn };
 }
 
 export async function answer(
@@ -33,8 +32,8 @@ export async function answer(
   opts: { reason?: string | undefined; as?: string | undefined },
 ): Promise<number> {
   const table = ctx.requireTable(decision === 'approved' ? 'approve' : 'reject');
-  const who = caller(ctx, opts.as);
   const clients = ctx.clients(executionArn);
+  const who = await caller(ctx, clients, opts.as);
   ctx.errorContext.executionArn = executionArn;
 
   const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));

@@ -4,6 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CliError, EXIT, type AwsOptions, type CliClients } from './io.ts';
 
@@ -15,6 +16,7 @@ export function defaultClients(options: AwsOptions): CliClients {
     cloudwatch: new CloudWatchClient(config),
     // Same marshalling as the handlers' client (lambdas/providers/clients.ts).
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+    sts: new STSClient(config),
   };
 }
 

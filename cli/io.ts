@@ -3,6 +3,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface Out {
@@ -18,6 +19,8 @@ export interface CliClients {
   elb: ElasticLoadBalancingV2Client;
   cloudwatch: CloudWatchClient;
   dynamo: DynamoDBDocumentClient;
+  /** Who the caller is, for the audit trail (GetCallerIdentity). */
+  sts: STSClient;
 }
 
 export interface AwsOptions {

@@ -138,7 +138,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
           : 'reject the pending approval gate: the rollout rolls back (same path as Slack; audited as cli:<you>)',
       )
       .option('--reason <text>', verb === 'approve' ? 'note for the audit trail' : 'why (shown in the rollback cause)')
-      .option('--as <name>', 'who you are in the audit trail (default: $USER)')
+      .option('--as <name>', 'your name in messages (the audit trail records your AWS identity either way)')
       .addHelpText(
         'after',
         examples(
@@ -156,7 +156,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .argument('<execution>', 'execution name or ARN')
     .description('stop a rollout and wait until the safety net has restored the original weights, then print them')
     .option('--reason <text>', 'why (recorded as the stop cause)')
-    .option('--as <name>', 'who you are in the stop cause (default: $USER)')
+    .option('--as <name>', 'your name in the stop cause (default: from your AWS identity)')
     .option('--timeout <duration>', 'how long to wait for the restore', '5m')
     .option('--no-wait', 'stop only; do not wait for the restore')
     .addHelpText('after', examples('canary-switch abort web-green-20261122-1005-ab12 --reason "pager: checkout errors"', 'canary-switch abort web-green-20261122-1005-ab12 --no-wait'))

@@ -38,7 +38,7 @@ describe('abort', () => {
 
     expect(await h.run('abort', EXECUTION_NAME, '--reason', 'pager: checkout errors')).toBe(0);
     expect(h.sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([
-      { executionArn: ARN.execution, error: 'Aborted', cause: 'aborted by cli:alice: pager: checkout errors' },
+      { executionArn: ARN.execution, error: 'Aborted', cause: 'aborted by arn:aws:sts::123456789012:assumed-role/sre/alice: pager: checkout errors' },
     ]);
     expect(h.dynamo.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
@@ -47,7 +47,7 @@ describe('abort', () => {
     });
     expect(h.dynamo.commandCalls(GetCommand)).toHaveLength(3);
     expect(h.stdout()).toMatchInlineSnapshot(`
-      "stopped web-green-20261122-1005-ab12 (aborted by cli:alice: pager: checkout errors)
+      "stopped web-green-20261122-1005-ab12 (aborted by arn:aws:sts::123456789012:assumed-role/sre/alice: pager: checkout errors)
       waiting up to 5m for the safety net to restore the original weights…
         0s: rollout record running; listener 80/20 (blue 4, green 1); original 100/0
         2s: rollout record rolled-back; listener 80/20 (blue 4, green 1); original 100/0
@@ -65,7 +65,7 @@ describe('abort', () => {
     expect(await h.run('abort', EXECUTION_NAME, '--json')).toBe(0);
     expect(JSON.parse(h.stdout())).toMatchInlineSnapshot(`
       {
-        "cause": "aborted by cli:alice",
+        "cause": "aborted by arn:aws:sts::123456789012:assumed-role/sre/alice",
         "executionArn": "arn:aws:states:us-east-1:123456789012:execution:canary-switch:web-green-20261122-1005-ab12",
         "name": "web-green-20261122-1005-ab12",
         "reason": "execution ended ABORTED: restored by the safety net",
@@ -79,7 +79,7 @@ describe('abort', () => {
       }
     `);
     // Progress goes to stderr with --json, so stdout stays one JSON document.
-    expect(h.stderr()).toContain(`stopped ${EXECUTION_NAME} (aborted by cli:alice)`);
+    expect(h.stderr()).toContain(`stopped ${EXECUTION_NAME} (aborted by arn:aws:sts::123456789012:assumed-role/sre/alice)`);
   });
 
   it('gives up after --timeout with exit 6, naming what it saw and the original weights', async () => {

@@ -1,8 +1,11 @@
 // approve / reject: the same path as the Slack button (decideApproval first, then the task token
-// back to Step Functions with the Slack callback's output/error shape), audited as cli:<name>.
+// back to Step Functions with the Slack callback's output/error shape), audited as the caller's AWS identity.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { CredentialsProviderError } from '@smithy/core/config';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { ARN, describeOutput, EXECUTION_NAME, harness, TABLE, type Harness } from './helpers.ts';
 
@@ -41,7 +44,7 @@ describe('approve', () => {
     h.sfn.on(SendTaskSuccessCommand).resolves({});
     expect(await h.run('approve', EXECUTION_NAME)).toBe(0);
     expect(h.stdout()).toMatchInlineSnapshot(`
-      "approved step 50% of web-green-20261122-1005-ab12 as cli:alice; the rollout shifts to 50% now
+      "approved step 50% of web-green-20261122-1005-ab12 as arn:aws:sts::123456789012:assumed-role/sre/alice; the rollout shifts to 50% now
       "
     `);
 
@@ -51,17 +54,17 @@ describe('approve', () => {
       TableName: TABLE,
       Key: { pk: `approval#${ID}`, sk: 'approval' },
       ConditionExpression: '#status = :pending',
-      ExpressionAttributeValues: { ':status': 'approved', ':by': 'cli:alice', ':at': NOW_ISO, ':reason': 'approved by cli:alice', ':pending': 'pending' },
+      ExpressionAttributeValues: { ':status': 'approved', ':by': 'arn:aws:sts::123456789012:assumed-role/sre/alice', ':at': NOW_ISO, ':reason': 'approved by arn:aws:sts::123456789012:assumed-role/sre/alice', ':pending': 'pending' },
     });
     expect(h.sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([
-      { taskToken: TOKEN, output: JSON.stringify({ approvedBy: 'cli:alice', approvedByName: 'alice', at: NOW_ISO }) },
+      { taskToken: TOKEN, output: JSON.stringify({ approvedBy: 'arn:aws:sts::123456789012:assumed-role/sre/alice', approvedByName: 'alice', at: NOW_ISO }) },
     ]);
     // The audit trail gets who let traffic move.
     expect(h.dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
       pk: `rollout#${ARN.execution}`,
       action: 'approval',
-      by: 'cli:alice',
-      why: 'approved by cli:alice before step 50%',
+      by: 'arn:aws:sts::123456789012:assumed-role/sre/alice',
+      why: 'approved by arn:aws:sts::123456789012:assumed-role/sre/alice before step 50%',
       at: NOW_ISO,
     });
     // The order is the Slack callback's: record the decision, then release the execution.
@@ -85,14 +88,14 @@ describe('approve', () => {
       {
         "approvalId": "k3Jd9aQ2xL0pZr7bT1vW5e",
         "at": "2026-11-22T10:22:00.000Z",
-        "by": "cli:bob",
+        "by": "arn:aws:sts::123456789012:assumed-role/sre/alice",
         "decision": "approved",
         "executionArn": "arn:aws:states:us-east-1:123456789012:execution:canary-switch:web-green-20261122-1005-ab12",
         "percent": 50,
         "reason": "dashboards green",
       }
     `);
-    expect(JSON.parse(h.sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '')).toEqual({ approvedBy: 'cli:bob', approvedByName: 'bob', at: NOW_ISO });
+    expect(JSON.parse(h.sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '')).toEqual({ approvedBy: 'arn:aws:sts::123456789012:assumed-role/sre/alice', approvedByName: 'bob', at: NOW_ISO });
   });
 
   it('a decision someone already made (in Slack) wins: nothing is sent, exit 5', async () => {
@@ -154,7 +157,7 @@ describe('approve', () => {
     expect(updates.at(-1)).toMatchObject({
       UpdateExpression: 'SET #status = :pending REMOVE decidedBy, decidedAt, reason',
       ConditionExpression: 'decidedBy = :by AND #status IN (:approved, :rejected)',
-      ExpressionAttributeValues: expect.objectContaining({ ':by': 'cli:alice' }),
+      ExpressionAttributeValues: expect.objectContaining({ ':by': 'arn:aws:sts::123456789012:assumed-role/sre/alice' }),
     });
     expect(h.dynamo.commandCalls(PutCommand)).toHaveLength(0);
   });
@@ -166,10 +169,16 @@ describe('approve', () => {
     expect(h.sfn.calls()).toHaveLength(0);
   });
 
-  it('without --as or $USER it asks who you are', async () => {
-    const h = harness({ env: { USER: undefined } });
-    expect(await h.run('approve', EXECUTION_NAME)).toBe(2);
-    expect(h.stderr()).toContain('pass --as <your name>');
+  it('records who AWS says the caller is, not what $USER says, and answers nothing when AWS cannot tell', async () => {
+    const h = harness({ env: { USER: 'mallory' } });
+    waitingAtGate(h);
+    mockClient(h.clients.sts)
+      .on(GetCallerIdentityCommand)
+      .rejects(new CredentialsProviderError('Could not load credentials from any providers', { tryNextLink: false }));
+    expect(await h.run('approve', EXECUTION_NAME)).toBe(3);
+    expect(h.stderr()).toContain('no AWS credentials');
+    expect(h.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(h.dynamo.calls()).toHaveLength(0);
   });
 });
 
@@ -180,15 +189,15 @@ describe('reject', () => {
     h.sfn.on(SendTaskFailureCommand).resolves({});
     expect(await h.run('reject', EXECUTION_NAME, '--reason', 'p99 worse than blue')).toBe(0);
     expect(h.sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([
-      { taskToken: TOKEN, error: 'Rejected', cause: 'rejected by cli:alice: p99 worse than blue' },
+      { taskToken: TOKEN, error: 'Rejected', cause: 'rejected by arn:aws:sts::123456789012:assumed-role/sre/alice: p99 worse than blue' },
     ]);
     expect(h.dynamo.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':status': 'rejected',
-      ':by': 'cli:alice',
-      ':reason': 'rejected by cli:alice: p99 worse than blue',
+      ':by': 'arn:aws:sts::123456789012:assumed-role/sre/alice',
+      ':reason': 'rejected by arn:aws:sts::123456789012:assumed-role/sre/alice: p99 worse than blue',
     });
     expect(h.stdout()).toMatchInlineSnapshot(`
-      "rejected step 50% of web-green-20261122-1005-ab12 as cli:alice; the rollout rolls back to the original weights (canary-switch watch web-green-20261122-1005-ab12)
+      "rejected step 50% of web-green-20261122-1005-ab12 as arn:aws:sts::123456789012:assumed-role/sre/alice; the rollout rolls back to the original weights (canary-switch watch web-green-20261122-1005-ab12)
       "
     `);
   });

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeListenersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SFNClient, type DescribeExecutionCommandOutput, type HistoryEvent, type HistoryEventType } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { fileURLToPath } from 'node:url';
 import { validateInput } from '../../lambdas/domain/input.ts';
@@ -53,6 +54,9 @@ export interface Harness {
   run: (...argv: string[]) => Promise<number>;
 }
 
+/** The caller as STS names them: the audited identity of approve/reject/abort. */
+export const CALLER = 'arn:aws:sts::123456789012:assumed-role/sre/alice';
+
 export function harness(options: { env?: Record<string, string | undefined>; tty?: boolean; columns?: number; now?: number } = {}): Harness {
   const config = { region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } };
   const clients: CliClients = {
@@ -60,7 +64,9 @@ export function harness(options: { env?: Record<string, string | undefined>; tty
     elb: new ElasticLoadBalancingV2Client(config),
     cloudwatch: new CloudWatchClient(config),
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+    sts: new STSClient(config),
   };
+  mockClient(clients.sts).on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '123456789012', UserId: 'AROAEXAMPLE:alice' });
   let out = '';
   let err = '';
   let now = options.now ?? NOW;
