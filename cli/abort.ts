@@ -2,7 +2,7 @@
 // has put the original weights back: the rollout record says rolled-back AND the listener reads
 // the recorded original. Either alone is not proof: the record could be written by a retry that
 // then failed to restore, and the weights could match by coincidence mid-rollout.
-import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { AlbShifter } from '../lambdas/providers/alb.ts';
@@ -11,6 +11,7 @@ import { pairOf } from '../lambdas/providers/traffic.ts';
 import { caller } from './approve.ts';
 import type { Context } from './context.ts';
 import { weightsLine, whereOf } from './format.ts';
+import { requireRunning } from './execution.ts';
 import { CliError, EXIT } from './io.ts';
 
 /** How often the record and the listener are re-read while waiting. */
@@ -29,14 +30,11 @@ export async function abort(ctx: Context, executionArn: string, opts: AbortOptio
   const who = await caller(ctx, clients, opts.as);
   ctx.errorContext.executionArn = executionArn;
 
-  const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const name = execution.name ?? executionArn;
-  if (execution.status !== 'RUNNING') {
-    throw new CliError(
-      `execution ${name} already ended (${execution.status}); nothing to abort. canary-switch status ${name} shows the outcome and the listener's weights`,
-      EXIT.CONFLICT,
-    );
-  }
+  const name = await requireRunning(
+    clients.sfn,
+    executionArn,
+    (n, status) => `execution ${n} already ended (${status}); nothing to abort. canary-switch status ${n} shows the outcome and the listener's weights`,
+  );
   const reason = opts.reason?.trim();
   const cause = `aborted by ${who.id}${reason ? `: ${reason}` : ''}`;
   await clients.sfn.send(new StopExecutionCommand({ executionArn, error: 'Aborted', cause }));

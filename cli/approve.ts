@@ -2,13 +2,13 @@
 // recorded in the rollout table first (conditional: the first answer wins, whoever gives it, in
 // Slack or here), then the task token goes back to Step Functions with the same output/error as
 // the Slack callback.
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { answerApproval } from '../lambdas/providers/approvals.ts';
 import { RolloutStore } from '../lambdas/providers/store.ts';
 import type { Context } from './context.ts';
 import { clockTime } from './format.ts';
 import { CliError, EXIT, type CliClients } from './io.ts';
+import { requireRunning } from './execution.ts';
 import { findPendingApprovals } from './live.ts';
 
 export interface Caller {
@@ -36,11 +36,7 @@ export async function answer(
   const who = await caller(ctx, clients, opts.as);
   ctx.errorContext.executionArn = executionArn;
 
-  const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const name = execution.name ?? executionArn;
-  if (execution.status !== 'RUNNING') {
-    throw new CliError(`execution ${name} already ended (${execution.status}); there is nothing to ${decision === 'approved' ? 'approve' : 'reject'}`, EXIT.CONFLICT);
-  }
+  const name = await requireRunning(clients.sfn, executionArn, (n, status) => `execution ${n} already ended (${status}); there is nothing to ${decision === 'approved' ? 'approve' : 'reject'}`);
   const pending = await findPendingApprovals(clients.dynamo, table, executionArn);
   const newest = pending[0];
   if (!newest) {

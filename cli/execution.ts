@@ -88,6 +88,17 @@ export async function listExecutions(sfn: SFNClient, stateMachineArn: string, li
   return [...running, ...(recent.executions ?? []).filter((e) => !seen.has(e.executionArn))];
 }
 
+/**
+ * The execution's name, or a conflict (exit 5) when it has already ended: approve, reject and abort
+ * only make sense on a running execution. `ended` words the refusal for the command.
+ */
+export async function requireRunning(sfn: SFNClient, executionArn: string, ended: (name: string, status: string) => string): Promise<string> {
+  const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const name = execution.name ?? executionArn;
+  if (execution.status !== 'RUNNING') throw new CliError(ended(name, String(execution.status)), EXIT.CONFLICT);
+  return name;
+}
+
 /** History pages read, newest first, before giving up on finding an older decision. */
 const MAX_HISTORY_PAGES = 5;
 
