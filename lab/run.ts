@@ -69,7 +69,8 @@ export interface LabReport {
   mttrMs?: number;
   originalWeights: Record<string, number>;
   finalWeights: Record<string, number>;
-  names: { blue: string; green: string };
+  /** The target groups' ARNs. */
+  targets: { blueArn: string; greenArn: string };
   timeline: {
     blue: TimelinePoint[];
     green: TimelinePoint[];
@@ -110,7 +111,6 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   resetClients();
   await new DynamoDBClient({}).send(new CreateTableCommand(createTableInput('canary-switch-lab')));
 
-  const names = { blue: 'blue', green: 'green' };
   const originalWeights = proxy.weights();
   const startedAt = Date.now();
   const input = {
@@ -136,7 +136,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     print(`  ! green starts ${options.scenario === 'slow' ? 'answering 400 ms slower' : 'failing 50% of requests'}`);
   };
   const watchForFault = () => {
-    const share = canaryShare({ stable: proxy.weights()[lab.blueArn] ?? 0, canary: proxy.weights()[lab.greenArn] ?? 0 });
+    const share = greenShare(proxy.weights(), lab);
     const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
     if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
   };
@@ -211,7 +211,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     mttrMs: decidedAt !== undefined && restoredAt !== undefined ? restoredAt - decidedAt : undefined,
     originalWeights,
     finalWeights,
-    names,
+    targets: { blueArn: lab.blueArn, greenArn: lab.greenArn },
     timeline: {
       blue: metrics.timeline(lab.blueArn),
       green: metrics.timeline(lab.greenArn),
@@ -223,6 +223,11 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   await Promise.all([proxy.close(), elbApi.close(), cwApi.close(), services.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
   resetClients();
   return report;
+}
+
+/** Green's share (0–100) of the pair, from the proxy's weights by target group ARN. */
+export function greenShare(weights: Record<string, number>, lab: { blueArn: string; greenArn: string }): number {
+  return canaryShare({ stable: weights[lab.blueArn] ?? 0, canary: weights[lab.greenArn] ?? 0 });
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
@@ -251,7 +256,7 @@ function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
 }
 
 function progressLine(elapsedMs: number, weights: Record<string, number>, metrics: TrafficMetrics, lab: { blueArn: string; greenArn: string }, alarms: LabAlarms): string {
-  const requested = canaryShare({ stable: weights[lab.blueArn] ?? 0, canary: weights[lab.greenArn] ?? 0 });
+  const requested = greenShare(weights, lab);
   const b = metrics.window(lab.blueArn, 2);
   const g = metrics.window(lab.greenArn, 2);
   const measured = b.requests + g.requests > 0 ? (g.requests / (b.requests + g.requests)) * 100 : 0;

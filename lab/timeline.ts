@@ -1,6 +1,6 @@
 // The lab's timeline picture (SVG): requested vs measured canary share on top, 5xx rate per target
 // group below, with step, alarm and rollback markers. Plain SVG text, no dependencies.
-import type { LabReport } from './run.ts';
+import { greenShare, type LabReport } from './run.ts';
 
 const W = 960;
 const H = 460;
@@ -41,12 +41,7 @@ export function timelineSvg(report: LabReport): string {
   if (report.decidedAt) out.push(marker(x(report.decidedAt), 'rollback', '#000', 48));
 
   // Requested share: a step line from the proxy's weight history.
-  const green = (w: Record<string, number>) => {
-    const values = Object.entries(w);
-    const total = values.reduce((s, [, v]) => s + v, 0);
-    const g = values.find(([arn]) => arn.includes(`/${report.names.green}/`))?.[1] ?? 0;
-    return total ? (g / total) * 100 : 0;
-  };
+  const green = (w: Record<string, number>) => greenShare(w, report.targets);
   const steps: string[] = [];
   report.timeline.weights.forEach((w, i) => {
     const at = Math.max(w.at, t0);
