@@ -1,5 +1,6 @@
 // The one decision a rollout makes every poll: keep baking, advance, promote, or roll back.
 // Pure: the Evaluate handler gathers observations; this function only judges them.
+import { describeEpisode, type AlarmEpisode } from './alarm-episodes.ts';
 import type { RolloutInput } from './input.ts';
 import type { PlanStep } from './plan.ts';
 import { formatChange, sameWeights, type PairWeights } from './weights.ts';
@@ -10,6 +11,8 @@ export interface AlarmObservation {
   name: string;
   state: AlarmState;
   reason?: string;
+  /** An ALARM episode since the previous read (the alarm may be OK again now): judged as ALARM. */
+  episode?: AlarmEpisode;
 }
 
 export interface Observations {
@@ -57,6 +60,13 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
     const names = firing.map((a) => a.name).join(', ');
     const why = firing[0]?.reason ? ` (${firing[0].reason})` : '';
     return rollback(`alarm ${names} in ALARM ${at}${why}`);
+  }
+  // In ALARM since the previous poll, OK again now: a burst between two polls still rolls back.
+  const missed = obs.alarms.filter((a) => a.episode);
+  if (missed.length > 0) {
+    const first = missed[0]?.episode;
+    const episodes = missed.map((a) => describeEpisode(a.name, a.episode as AlarmEpisode)).join('; ');
+    return rollback(`alarm ${episodes} ${at}${first?.reason ? ` (${first.reason})` : ''}`);
   }
   const noData = obs.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.name);
   if (noData.length > 0 && plan.insufficientData === 'fail') {

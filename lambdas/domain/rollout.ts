@@ -35,6 +35,8 @@ export interface RolloutState {
   /** The pair's weights as the rollout last left them. */
   expected: PairWeights;
   history: { percent: number; startedAt: string; weights: PairWeights }[];
+  /** Alarms (state and history) have been judged up to here (ISO, Lambda clock); the next Evaluate reads their history from a little before it. */
+  alarmsReadUntil?: string;
   decision?: Decision;
   approval?: { approvedBy?: string; at?: string };
   /** Set by a Catch (ResultPath $.error): Step Functions' { Error, Cause }. */

@@ -38,6 +38,8 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
   try {
     const original = await shifter(target).read();
+    // The first Evaluate reads alarm history from (a little before) the pre-flight read.
+    const alarmsReadUntil = now().toISOString();
     await preflight(input.target.canary, input.alarms, input.minHealthyTargets, canaryShare(pairOf(original, target)), input.steps[0] ?? 100);
     const startedAt = event.startTime ?? now().toISOString();
     await db.putRollout({ executionArn: event.executionArn, status: 'running', target, original, lockKey, startedAt, ...(input.slack ? { slack: { channel: input.slack.channel } } : {}) });
@@ -55,6 +57,7 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
       stepStartedAt: null,
       expected: pairOf(original, target),
       history: [],
+      alarmsReadUntil,
     };
   } catch (err) {
     // Nothing moved yet: give the listener back so a corrected rollout can start at once.

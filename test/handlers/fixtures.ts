@@ -1,7 +1,7 @@
 // Shared fixtures for the handler tests: ARNs, a listener with an OIDC action in front of a
 // three-way weighted forward action, and a small stateful fake of the ELBv2 / CloudWatch APIs
 // built on aws-sdk-client-mock. No network: every SDK client's send() is stubbed.
-import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeListenersCommand,
@@ -195,6 +195,8 @@ export function resetAws(w: World = defaultWorld()): World {
       CompositeAlarms: named.filter((n) => world.alarms[n]!.composite).map(view),
     };
   });
+  // No alarm changed state since the previous poll unless a test says otherwise.
+  cw.on(DescribeAlarmHistoryCommand).resolves({ AlarmHistoryItems: [] });
   // DynamoDB: every write succeeds and nothing is stored unless a test says otherwise.
   ddb.onAnyCommand().resolves({});
   return world;
