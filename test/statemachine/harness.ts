@@ -1,6 +1,6 @@
 // Test bench for running the real ASL with the real handlers: a stateful ALB and CloudWatch behind
 // aws-sdk-client-mock, and a real DynamoDB API (dynalite) on 127.0.0.1 for locks and records.
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeListenersCommand,
@@ -66,6 +66,8 @@ export interface Bench {
   /** The listener's default actions as AWS holds them. */
   actions: Action[];
   alarms: Map<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>;
+  /** State changes CloudWatch recorded (DescribeAlarmHistory StateUpdate items), any order. */
+  alarmHistory: { alarm: string; at: number; from: string; to: string }[];
   healthyCanaryTargets: number;
   clock: { now: number };
   modifyCalls: () => number;
@@ -92,6 +94,7 @@ export function startBench(): Bench {
     cw,
     actions: originalActions(),
     alarms: new Map([['web-green-5xx', 'OK']]),
+    alarmHistory: [],
     healthyCanaryTargets: 2,
     clock: { now: Date.parse('2026-11-22T10:00:00Z') },
     modifyCalls: () => elb.commandCalls(ModifyListenerCommand).length,
@@ -122,6 +125,22 @@ export function startBench(): Bench {
       .map((n) => ({ AlarmName: n, StateValue: bench.alarms.get(n), StateReason: bench.alarms.get(n) === 'ALARM' ? 'Threshold Crossed: 1 datapoint [0.2] was greater than the threshold (0.05)' : 'ok' })),
     CompositeAlarms: [],
   }));
+  // Account-wide history from StartDate, oldest first, two items a page (so rollouts cross pages).
+  cw.on(DescribeAlarmHistoryCommand).callsFake((input: { StartDate?: Date; NextToken?: string }) => {
+    const items = bench.alarmHistory
+      .filter((h) => h.at >= (input.StartDate?.getTime() ?? 0))
+      .sort((a, b) => a.at - b.at)
+      .map((h) => ({
+        AlarmName: h.alarm,
+        AlarmType: 'MetricAlarm',
+        Timestamp: new Date(h.at),
+        HistoryItemType: 'StateUpdate',
+        HistorySummary: `Alarm updated from ${h.from} to ${h.to}`,
+        HistoryData: JSON.stringify({ version: '1.0', oldState: { stateValue: h.from }, newState: { stateValue: h.to, stateReason: h.to === 'ALARM' ? 'Threshold Crossed: 1 datapoint [0.5] was greater than the threshold (0.05).' : 'ok' } }),
+      }));
+    const from = Number(input.NextToken ?? 0);
+    return { AlarmHistoryItems: items.slice(from, from + 2), NextToken: from + 2 < items.length ? String(from + 2) : undefined };
+  });
   setClients({ elb: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) });
   setClock(() => bench.clock.now);
   return bench;
