@@ -148,6 +148,10 @@ export const UNSCOPABLE_READS = {
   elb: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
   // DescribeAlarms returns composite alarms only when allowed on `*` (CloudWatch API reference).
   alarms: ['cloudwatch:DescribeAlarms'],
+  // Evaluate only: ALARM episodes between two polls. The authorization reference lists the alarm
+  // resource type for it, but history of composite alarms is returned only when it is allowed on
+  // `*` (CloudWatch API reference, DescribeAlarmHistory), and Evaluate reads account-wide history.
+  alarmHistory: ['cloudwatch:DescribeAlarmHistory'],
 };
 
 export const EXECUTION_ENDED_BADLY = ['ABORTED', 'TIMED_OUT', 'FAILED'];
@@ -240,7 +244,7 @@ export class CanarySwitch extends Construct {
       const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
       if (tableActions.length > 0) this.table.grant(fn, ...tableActions);
       if (spec.elbRead) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.elb, resources: ['*'] }));
-      if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.alarms, resources: ['*'] }));
+      if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.alarms, ...(spec.handler === 'evaluate' ? UNSCOPABLE_READS.alarmHistory : [])], resources: ['*'] }));
       if (spec.elbModify) for (const statement of modify) fn.addToRolePolicy(statement);
       if (spec.slack && slackSecret) slackSecret.grantRead(fn);
       this.functions[fnId] = fn;
@@ -374,7 +378,7 @@ export class CanarySwitch extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Only actions with no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (tracing), ' +
-        'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, and cloudwatch:DescribeAlarms (composite alarms are returned only when allowed on *). ' +
+        'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, and cloudwatch:DescribeAlarms/DescribeAlarmHistory (composite alarms are returned only when allowed on *). ' +
         'Every Modify action names exact listener/rule ARNs; test/infra/stack.test.ts fails if any other action is granted on *.',
     });
     return fn;

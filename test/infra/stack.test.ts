@@ -97,6 +97,7 @@ describe('IAM', () => {
     const allowed = new Set([
       ...UNSCOPABLE_READS.elb,
       ...UNSCOPABLE_READS.alarms,
+      ...UNSCOPABLE_READS.alarmHistory,
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
       'xray:GetSamplingRules',
@@ -114,6 +115,11 @@ describe('IAM', () => {
     expect(onStar.length).toBeGreaterThan(0);
     expect(onStar.flatMap((s) => s.Action).filter((a) => !allowed.has(a))).toEqual([]);
     expect(all.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('only Evaluate reads alarm history (ALARM episodes between polls)', () => {
+    const readers = OUR_FUNCTIONS.filter((id) => statementsOf(t, id).some((s) => s.Action.includes('cloudwatch:DescribeAlarmHistory')));
+    expect(readers).toEqual(['Evaluate']);
   });
 
   it('ModifyListener / ModifyRule name exactly the props’ listener and rule, and only Shift, Rollback and SafetyNet have them', () => {
