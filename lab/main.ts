@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
-import { runLab, SCENARIOS, type LabReport, type Scenario } from './run.ts';
+import { defaultPollSeconds, runLab, SCENARIOS, type LabReport, type Scenario } from './run.ts';
 import { timelineSvg } from './timeline.ts';
 
 const number = (name: string) => (value: string) => {
@@ -19,7 +19,7 @@ const program = new Command('lab')
   .addOption(new Option('--scenario <name>', 'what green does').choices(Object.keys(SCENARIOS)).default('healthy'))
   .option('--steps <list>', 'canary percentages, comma-separated', '1,10,20,50,100')
   .option('--bake <seconds>', 'bake time per step (time-scaled: the real default is 600)', number('--bake'), 6)
-  .option('--poll <seconds>', 'seconds between health checks (real default 30)', number('--poll'), 1)
+  .option('--poll <seconds>', 'seconds between health checks (default 1, flapping 5; real default 30)', number('--poll'))
   .option('--rate <req/s>', 'load through the proxy', number('--rate'), 200)
   .option('--approve-before <list>', 'steps that wait for an approval first (empty for none)', '50')
   .addOption(new Option('--approve <mode>', 'answer approvals automatically or at this terminal').choices(['auto', 'prompt']).default('auto'))
@@ -29,8 +29,9 @@ const program = new Command('lab')
     'after',
     `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise), 1 otherwise.`,
   )
-  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean }) => {
+  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean }) => {
     const steps = list(opts.steps);
+    const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
     const approvalsBefore = list(opts.approveBefore);
     // Same validation as the console input, so a bad flag gets the same clear message.
     const checked = validateInput({
@@ -41,7 +42,7 @@ const program = new Command('lab')
       },
       steps,
       bakeSeconds: opts.bake,
-      pollSeconds: opts.poll,
+      pollSeconds: poll,
       approvals: { before: approvalsBefore.filter((p) => steps.includes(p)), timeoutSeconds: 60 },
     });
     if (!checked.ok) {
@@ -54,7 +55,7 @@ const program = new Command('lab')
       scenario: opts.scenario,
       steps,
       bakeSeconds: opts.bake,
-      pollSeconds: opts.poll,
+      pollSeconds: poll,
       rate: opts.rate,
       approvalsBefore: approvalsBefore.filter((p) => steps.includes(p)),
       approver: interactive ? askAtTerminal : undefined,
@@ -68,6 +69,12 @@ const program = new Command('lab')
     if (opts.json) console.log(JSON.stringify({ ...report, timeline: undefined }, null, 2));
     process.exitCode = report.correct ? 0 : 1;
   });
+
+/** When the alarm first went into ALARM, and that the next poll caught it (the poll, not the alarm, sets the pace). */
+function firstAlarm(r: LabReport): string {
+  if (r.firstAlarmAt === undefined || r.faultAt === undefined || r.decidedAt === undefined || r.firstAlarmAt > r.decidedAt) return '';
+  return `; first ALARM after ${((r.firstAlarmAt - r.faultAt) / 1000).toFixed(2)} s, caught ${((r.decidedAt - r.firstAlarmAt) / 1000).toFixed(2)} s later by the next poll`;
+}
 
 function list(value: string): number[] {
   return value.trim() === '' ? [] : value.split(',').map((s) => Number(s.trim()));
@@ -97,7 +104,7 @@ function summary(r: LabReport, svg: string): string {
     `outcome       ${r.outcome}${r.cause ? ` — ${r.cause}` : ''}`,
     `duration      ${seconds(r.durationMs)}`,
     `requests      ${r.requests.sent} sent, ${r.requests.failed} failed (${failedPct}%); blue answered ${r.requests.byService.blue ?? 0}, green ${r.requests.byService.green ?? 0}`,
-    ...(r.outcome === 'rolled-back' ? [`MTTD          ${seconds(r.mttdMs)} (green misbehaving → rollback decided)`, `MTTR          ${seconds(r.mttrMs)} (decision → original weights live on the proxy)`] : []),
+    ...(r.outcome === 'rolled-back' ? [`MTTD          ${seconds(r.mttdMs)} (green misbehaving → rollback decided${firstAlarm(r)})`, `MTTR          ${seconds(r.mttrMs)} (decision → original weights live on the proxy)`] : []),
     `weights       original: ${weights(r.originalWeights)}; final: ${weights(r.finalWeights)}`,
     `timeline      ${svg}`,
     `verdict       ${r.correct ? 'PASS: the workflow did the right thing' : 'FAIL: the workflow did not do what this scenario calls for'}`,

@@ -14,6 +14,7 @@ import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startElbv2Api } from './aws/elbv2-api.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
 import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
+import { startBursts, type Bursts } from './traffic/bursts.ts';
 import { startLoad } from './traffic/loadgen.ts';
 import { TrafficMetrics } from './traffic/metrics.ts';
 import { startProxy, type WeightChange } from './traffic/proxy.ts';
@@ -25,6 +26,7 @@ export const SCENARIOS = {
   broken: 'green answers 50% errors from the start: rolled back at the first step',
   'breaks-at-20': 'green starts failing once it takes 20% of traffic: rolled back from 20%',
   slow: 'green adds 400 ms to every answer: the p99 alarm rolls it back',
+  flapping: 'green fails 50% in 2.5-s bursts every 8 s, each shorter than a poll (default poll 5 s): the ALARM episode between two polls rolls it back',
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
 
@@ -61,6 +63,8 @@ export interface LabReport {
   requests: { sent: number; ok: number; failed: number; byService: Record<string, number> };
   /** When green started misbehaving for users (epoch ms), if it did. */
   faultAt?: number;
+  /** When a watched alarm first went into ALARM after the fault (its history), if it did. */
+  firstAlarmAt?: number;
   /** When the workflow decided to roll back (Rollback state entered). */
   decidedAt?: number;
   /** When the proxy's weights were back at the original. */
@@ -82,6 +86,11 @@ export interface LabReport {
 
 export const LAB_ALARMS = ['web-green-5xx', 'web-green-p99'];
 
+/** Seconds between polls when --poll is not given: flapping's bursts (2.5 s) must fit between two polls. */
+export function defaultPollSeconds(scenario: Scenario): number {
+  return scenario === 'flapping' ? 5 : 1;
+}
+
 export async function runLab(options: LabOptions): Promise<LabReport> {
   const print = options.print;
   const services = await startServices();
@@ -93,6 +102,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
     { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
   ]);
+  // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.
+  alarms.start();
   const elbApi = await startElbv2Api(lab.model);
   const cwApi = await startCloudWatchApi(alarms);
   const dynamo = dynalite({ createTableMs: 0 });
@@ -128,12 +139,15 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const load = startLoad({ url: proxy.url, ratePerSecond: options.rate, durationMs: (plannedSeconds + 120) * 1000, concurrency: 32 });
 
   let faultAt: number | undefined;
+  let bursts: Bursts | undefined;
   const injectFault = () => {
     if (faultAt !== undefined) return;
     faultAt = Date.now();
     if (options.scenario === 'slow') services.green.setFault({ latencyMs: 400 });
+    else if (options.scenario === 'flapping') bursts = startBursts(services.green, { burstMs: 2_500, everyMs: 8_000, errorRate: 0.5 });
     else services.green.setFault({ errorRate: 0.5 });
-    print(`  ! green starts ${options.scenario === 'slow' ? 'answering 400 ms slower' : 'failing 50% of requests'}`);
+    const what = options.scenario === 'slow' ? 'answering 400 ms slower' : options.scenario === 'flapping' ? 'failing 50% of requests in 2.5-s bursts every 8 s' : 'failing 50% of requests';
+    print(`  ! green starts ${what}`);
   };
   const watchForFault = () => {
     const share = greenShare(proxy.weights(), lab);
@@ -174,6 +188,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     result = await run.result;
   } finally {
     clearInterval(tick);
+    bursts?.stop();
   }
   for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
   const finishedAt = Date.now();
@@ -205,6 +220,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     observedMs: Date.now() - startedAt,
     requests: { sent: loadResult.sent, ok: loadResult.ok, failed: loadResult.failed, byService: loadResult.byService },
     faultAt,
+    firstAlarmAt: faultAt === undefined ? undefined : alarms.transitions().find((t) => t.at >= faultAt! && t.to === 'ALARM' && LAB_ALARMS.includes(t.name))?.at,
     decidedAt,
     restoredAt,
     mttdMs: faultAt !== undefined && decidedAt !== undefined ? decidedAt - faultAt : undefined,
@@ -220,6 +236,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       steps,
     },
   };
+  alarms.stop();
   await Promise.all([proxy.close(), elbApi.close(), cwApi.close(), services.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
   resetClients();
   return report;

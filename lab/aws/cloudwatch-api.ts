@@ -4,6 +4,7 @@
 // (the SDK prefers that code, so errors keep their query-era names such as ValidationError).
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { describeAlarmHistory, type AlarmHistorySource } from './cloudwatch-history.ts';
 import { listenLocal, readBody, type LocalServer } from './local-server.ts';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -30,7 +31,7 @@ const STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 const DESCRIBE_ALARMS_PARAMS = new Set(['AlarmNames', 'AlarmNamePrefix', 'AlarmTypes', 'StateValue', 'MaxRecords', 'NextToken']);
 
 /** Start the API on 127.0.0.1 (`port` 0 or absent = any free port). */
-export async function startCloudWatchApi(alarmSource: AlarmSource, options: { port?: number } = {}): Promise<LocalServer> {
+export async function startCloudWatchApi(alarmSource: AlarmSource & Partial<AlarmHistorySource>, options: { port?: number } = {}): Promise<LocalServer> {
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     const reply = (status: number, body: unknown, extraHeaders: Record<string, string> = {}) => {
@@ -44,8 +45,10 @@ export async function startCloudWatchApi(alarmSource: AlarmSource, options: { po
           throw new CloudWatchError('InvalidAction', 'UnknownOperationException', `Expected POST with X-Amz-Target ${TARGET_PREFIX}<Operation>`);
         }
         const operation = target.slice(TARGET_PREFIX.length);
-        if (operation !== 'DescribeAlarms') throw new CloudWatchError('InvalidAction', 'UnknownOperationException', `The lab does not implement ${operation}`);
-        reply(200, describeAlarms(alarmSource, parseInput(body)));
+        const history = alarmSource.alarmHistory ? { alarmHistory: alarmSource.alarmHistory.bind(alarmSource) } : undefined;
+        if (operation === 'DescribeAlarmHistory' && history) reply(200, describeAlarmHistory(history, parseInput(body)));
+        else if (operation === 'DescribeAlarms') reply(200, describeAlarms(alarmSource, parseInput(body)));
+        else throw new CloudWatchError('InvalidAction', 'UnknownOperationException', `The lab does not implement ${operation}`);
       })
       .catch((err: unknown) => {
         const e = err instanceof CloudWatchError ? err : new CloudWatchError('InternalServiceError', 'InternalServiceError', (err as Error)?.message ?? String(err), 500);
@@ -85,7 +88,7 @@ function describeAlarms(source: AlarmSource, input: DescribeAlarmsInput): { Metr
   };
 }
 
-function parseInput(body: string): DescribeAlarmsInput {
+function parseInput(body: string): Record<string, unknown> {
   let input: unknown;
   try {
     input = JSON.parse(body || '{}');
@@ -93,7 +96,7 @@ function parseInput(body: string): DescribeAlarmsInput {
     throw new CloudWatchError('SerializationException', 'SerializationException', 'The request body is not valid JSON');
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw validation('The request body must be a JSON object');
-  return input as DescribeAlarmsInput;
+  return input as Record<string, unknown>;
 }
 
 class CloudWatchError extends Error {
@@ -110,7 +113,7 @@ class CloudWatchError extends Error {
 }
 
 /** A client error: query code ValidationError (shape ValidationException) unless another code is given. */
-function validation(message: string, queryCode = 'ValidationError'): CloudWatchError {
+export function validation(message: string, queryCode = 'ValidationError'): CloudWatchError {
   return new CloudWatchError(queryCode, queryCode === 'ValidationError' ? 'ValidationException' : `${queryCode}Exception`, message);
 }
 

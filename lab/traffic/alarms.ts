@@ -1,11 +1,14 @@
 // CloudWatch-style alarms computed from the proxy's real per-target-group metrics: metric alarms on a target
 // group's 5xx rate or p99 response time, and composite alarms over them. This is the CloudWatch API's alarm source.
 //
-// Evaluation (on demand, e.g. on every DescribeAlarms): the last `evaluationPeriods` periods of
-// `periodSeconds` each, the current second included. A period with fewer than `minRequests` requests has no
-// datapoint. No datapoint at all → INSUFFICIENT_DATA; at least `datapointsToAlarm` breaching → ALARM;
-// otherwise OK (missing datapoints count as not breaching). Reason and timestamp change only on transitions.
+// Evaluation, as CloudWatch does it: on a timer at the end of every period (start() … stop()), over the last
+// `evaluationPeriods` closed periods of `periodSeconds` each; state, reason and history are kept between
+// evaluations, and reads (DescribeAlarms, DescribeAlarmHistory) never evaluate. Tests with an injected clock
+// call evaluate() themselves. A period with fewer than `minRequests` requests has no datapoint. No datapoint
+// at all → INSUFFICIENT_DATA; at least `datapointsToAlarm` breaching → ALARM; otherwise OK (missing
+// datapoints count as not breaching). Reason, timestamp and a history item change only on transitions.
 import type { AlarmRecord, AlarmSource, AlarmStateValue } from '../aws/cloudwatch-api.ts';
+import type { AlarmHistoryRecord, AlarmHistorySource } from '../aws/cloudwatch-history.ts';
 import type { TrafficMetrics, WindowStats } from './metrics.ts';
 
 export interface MetricAlarmDefinition {
@@ -40,9 +43,13 @@ export interface AlarmTransition {
   /** epoch ms */
   at: number;
   name: string;
+  type: AlarmDefinition['type'];
   from: AlarmStateValue;
   to: AlarmStateValue;
+  /** The old state's reason, and the new state's reason and reason data (CloudWatch's HistoryData). */
+  fromReason: string;
   reason: string;
+  reasonData?: string;
 }
 
 interface AlarmStatus {
@@ -62,10 +69,11 @@ interface Datapoint {
 
 const NAMESPACE = 'AWS/ApplicationELB';
 
-export class LabAlarms implements AlarmSource {
+export class LabAlarms implements AlarmSource, AlarmHistorySource {
   private readonly status = new Map<string, AlarmStatus>();
   private readonly history: AlarmTransition[] = [];
   private readonly createdAt: Date;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly metrics: TrafficMetrics,
@@ -86,16 +94,45 @@ export class LabAlarms implements AlarmSource {
     }
   }
 
-  /** Evaluate every alarm now (children before the composites over them). */
-  evaluate(): void {
-    const now = this.metrics.now();
+  /**
+   * Evaluate the alarms over the periods ending with the second that holds `endMs` (default: now, the
+   * current second included), children before the composites over them. `periodEnded` limits it to
+   * metric alarms whose period ends there (the timer's case); composites follow their children.
+   */
+  evaluate(endMs = this.metrics.now(), periodEnded?: (def: MetricAlarmDefinition) => boolean): void {
+    const stamp = this.metrics.now();
     for (const def of this.definitions) {
-      const next = def.type === 'MetricAlarm' ? this.evaluateMetric(def, now) : this.evaluateComposite(def);
+      if (def.type === 'MetricAlarm' && periodEnded && !periodEnded(def)) continue;
+      const next = def.type === 'MetricAlarm' ? this.evaluateMetric(def, endMs) : this.evaluateComposite(def);
       const current = this.current(def.name);
       if (next.value === current.value) continue;
-      this.status.set(def.name, { ...next, updatedAt: new Date(now) });
-      this.history.push({ at: now, name: def.name, from: current.value, to: next.value, reason: next.reason });
+      this.status.set(def.name, { ...next, updatedAt: new Date(stamp) });
+      this.history.push({ at: stamp, name: def.name, type: def.type, from: current.value, to: next.value, fromReason: current.reason, reason: next.reason, reasonData: next.reasonData });
     }
+  }
+
+  /**
+   * Evaluate on a timer, as CloudWatch does: just after each whole second, every metric alarm whose
+   * period ended then, over its closed periods. `slackMs` lets the proxy record the period's last
+   * responses first. Idempotent; stop() ends it.
+   */
+  start(slackMs = 20): void {
+    if (this.timer) return;
+    const schedule = () => {
+      const now = this.metrics.now();
+      const boundary = (Math.floor(now / 1000) + 1) * 1000;
+      this.timer = setTimeout(() => {
+        const second = boundary / 1000;
+        this.evaluate(boundary - 1, (def) => second % def.periodSeconds === 0);
+        schedule();
+      }, boundary + slackMs - now);
+    };
+    schedule();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   state(name: string): AlarmStateValue {
@@ -107,8 +144,23 @@ export class LabAlarms implements AlarmSource {
     return [...this.history];
   }
 
+  /** The state changes as DescribeAlarmHistory StateUpdate items, oldest first. */
+  alarmHistory(): AlarmHistoryRecord[] {
+    return this.history.map((t) => ({
+      AlarmName: t.name,
+      AlarmType: t.type,
+      Timestamp: new Date(t.at),
+      HistoryItemType: 'StateUpdate',
+      HistorySummary: `Alarm updated from ${t.from} to ${t.to}`,
+      HistoryData: JSON.stringify({
+        version: '1.0',
+        oldState: { stateValue: t.from, stateReason: t.fromReason },
+        newState: { stateValue: t.to, stateReason: t.reason, ...(t.reasonData ? { stateReasonData: JSON.parse(t.reasonData) as unknown } : {}) },
+      }),
+    }));
+  }
+
   describeAlarms(): { metricAlarms: AlarmRecord[]; compositeAlarms: AlarmRecord[] } {
-    this.evaluate();
     const metricAlarms: AlarmRecord[] = [];
     const compositeAlarms: AlarmRecord[] = [];
     for (const def of this.definitions) {

@@ -257,6 +257,8 @@ describe('CloudWatch API with the real SDK client', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 20; i++) metrics.record(green, i < 5 ? 500 : 200, 20);
+    // CloudWatch evaluates on its own schedule, not when asked: one evaluation here.
+    alarms.evaluate();
     api = await startCloudWatchApi(alarms);
     cw = new CloudWatchClient({ region: 'us-east-1', endpoint: api.url, credentials });
   });
@@ -289,6 +291,7 @@ describe('CloudWatch API with the real SDK client', () => {
 
     // Later evaluations without a transition keep the timestamp.
     now += 3_000;
+    alarms.evaluate();
     const again = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['web-green-5xx'] }));
     expect(again.MetricAlarms?.[0]?.StateUpdatedTimestamp).toEqual(at);
   });
