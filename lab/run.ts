@@ -81,6 +81,8 @@ export interface LabReport {
     weights: WeightChange[];
     alarms: AlarmTransition[];
     steps: { at: number; percent: number }[];
+    /** Every Evaluate: when it started and what it decided. */
+    evaluations: { enteredAt: number; action: string }[];
   };
 }
 
@@ -234,6 +236,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       weights: proxy.weightHistory(),
       alarms: alarms.transitions(),
       steps,
+      evaluations: evaluations(run.events),
     },
   };
   alarms.stop();
@@ -245,6 +248,19 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
 /** Green's share (0–100) of the pair, from the proxy's weights by target group ARN. */
 export function greenShare(weights: Record<string, number>, lab: { blueArn: string; greenArn: string }): number {
   return canaryShare({ stable: weights[lab.blueArn] ?? 0, canary: weights[lab.greenArn] ?? 0 });
+}
+
+function evaluations(events: WorkflowEvent[]): { enteredAt: number; action: string }[] {
+  const out: { enteredAt: number; action: string }[] = [];
+  let enteredAt: number | undefined;
+  for (const e of events) {
+    if (e.type === 'StateEntered' && e.state === 'Evaluate') enteredAt = e.at;
+    if (e.type === 'StateExited' && e.state === 'Evaluate' && enteredAt !== undefined) {
+      out.push({ enteredAt, action: (e.output as { decision?: { action: string } }).decision?.action ?? '' });
+      enteredAt = undefined;
+    }
+  }
+  return out;
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -1,6 +1,6 @@
 // The lab end to end on loopback: real HTTP through the weighted proxy, the local ELBv2/CloudWatch
 // APIs, dynalite, the real ASL run by aws-local-stepfunctions and the real handlers. Short steps and
-// bakes keep each run to a few seconds of real time; three runs in all.
+// bakes keep each run to a few seconds of real time; four runs in all.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabAlb } from '../../lab/aws/alb-model.ts';
@@ -102,9 +102,28 @@ describe('lab rollout end to end', () => {
     expect(report.finalWeights).toEqual(ORIGINAL);
   });
 
+  it('flapping green (ALARM episodes shorter than the poll): rolled back at the first poll after the first ALARM; no timer left', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = timers();
+    // Poll 3 s; 1-s alarm periods, 2 of 3 breaching: a 2.5-s burst is an ALARM episode of about 1–2 s.
+    const report = await runLab({ ...SHORT, scenario: 'flapping', bakeSeconds: 6, pollSeconds: 3 });
+    expect(report.outcome).toBe('rolled-back');
+    expect(report.correct).toBe(true);
+    expect(report.finalWeights).toEqual(ORIGINAL);
+    expect(report.cause).toMatch(/^alarm web-green-(5xx|p99) (in ALARM|was in ALARM|went into ALARM)/);
+    // The first Evaluate that started after the alarm first went into ALARM is the one that rolled back.
+    const firstAlarmAt = report.firstAlarmAt!;
+    expect(firstAlarmAt).toBeGreaterThanOrEqual(report.faultAt!);
+    const evaluations = report.timeline.evaluations.filter((e) => e.enteredAt >= firstAlarmAt);
+    expect(evaluations[0]?.action).toBe('rollback');
+    expect(report.timeline.evaluations.filter((e) => e.enteredAt < firstAlarmAt).every((e) => e.action !== 'rollback')).toBe(true);
+    // The alarms' evaluation timer and the burst timer stopped with the lab.
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
+  });
+
   it('leaves nothing listening or connected', async () => {
-    // Every lab server: blue, green, proxy, ELBv2, CloudWatch and DynamoDB, for each of the three runs.
-    expect(ports.length).toBeGreaterThanOrEqual(3 * 6);
+    // Every lab server: blue, green, proxy, ELBv2, CloudWatch and DynamoDB, for each of the four runs.
+    expect(ports.length).toBeGreaterThanOrEqual(4 * 6);
     for (const port of new Set(ports)) expect(await accepts(port), `port ${port} still accepts connections`).toBe(false);
     // Closed handles leave the process's resource list a loop turn later, and the client sides of
     // keep-alive connections the servers dropped need a moment to see the close: allow a short while.
