@@ -1,8 +1,8 @@
 // Lab benchmarks, on 127.0.0.1 only: how fast a rollout notices a bad canary and puts traffic back
 // (MTTD / MTTR), how many users a canary spares compared with a big-bang switch, what the weighted
 // proxy costs (throughput, added latency) and how closely it follows the requested split.
-// Run: npx tsx bench/lab.ts [rollouts] [throughput] [share]   (default: all three parts; "rollouts" is
-// MTTD/MTTR plus users hurt). Prints figures; asserts nothing. Takes a few minutes of real time.
+// Run: npx tsx bench/lab.ts [rollouts] [throughput] [share] [episodes]   (default: all parts; "rollouts" is
+// MTTD/MTTR plus users hurt; "episodes" is ALARM episodes between polls, with the real 30-s poll). Prints figures; asserts nothing. Takes a few minutes of real time.
 //
 // The proxy throughput figure comes from a load generator in a child process (this file run with
 // --load-worker), so proxy and clients do not share one event loop; the in-process figure is
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   }
   if (wanted('throughput')) await throughput();
   if (wanted('share')) await shareAccuracy();
+  if (wanted('episodes')) await episodes();
 }
 
 // ── MTTD / MTTR ─────────────────────────────────────────────────────────────────────────────────
@@ -72,6 +73,37 @@ async function detection(): Promise<Map<Scenario, LabReport[]>> {
     }),
   );
   return all;
+}
+
+// ── ALARM episodes between polls ────────────────────────────────────────────────────────────────
+
+/** Real poll periods: does the first poll after the alarm's first ALARM roll back, even when the alarm is OK again by then? */
+async function episodes(): Promise<void> {
+  const runs: { label: string; options: Parameters<typeof runLab>[0] }[] = [
+    { label: 'broken, poll 30 s, bake 60 s', options: { ...ROLLOUT, scenario: 'broken', bakeSeconds: 60, pollSeconds: 30, print: () => {} } },
+    ...[1, 2, 3].map((i) => ({ label: `flapping #${i}, poll 5 s, bake 6 s`, options: { ...ROLLOUT, scenario: 'flapping' as Scenario, bakeSeconds: 6, pollSeconds: 5, print: () => {} } })),
+  ];
+  const rows: string[][] = [];
+  for (const { label, options } of runs) {
+    const r = await runLab(options);
+    const first = r.firstAlarmAt;
+    const nextPoll = first === undefined ? undefined : r.timeline.evaluations.find((e) => e.enteredAt >= first);
+    const alarmOkAtPoll = r.cause ? !/ in ALARM at step/.test(r.cause) : false;
+    rows.push([
+      label,
+      r.correct ? 'yes' : 'NO',
+      fmtS(first !== undefined && r.faultAt !== undefined ? first - r.faultAt : undefined),
+      nextPoll ? `${nextPoll.action} after ${fmtS(nextPoll.enteredAt - first!)}` : '–',
+      fmtS(r.mttdMs),
+      alarmOkAtPoll ? 'history (OK again by the poll)' : 'current state',
+    ]);
+  }
+  console.log('\n5. ALARM episodes between polls, real poll periods (MTTD = green starts misbehaving → Rollback entered)');
+  table(['run', 'correct', 'first ALARM after fault', 'first poll after it', 'MTTD', 'caught by'], rows);
+}
+
+function fmtS(ms: number | undefined): string {
+  return ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`;
 }
 
 // ── Users hurt: canary vs big-bang ──────────────────────────────────────────────────────────────
