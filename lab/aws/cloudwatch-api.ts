@@ -1,9 +1,8 @@
 // CloudWatch-compatible HTTP API over the lab's alarms, in every protocol CloudWatch speaks: awsQuery (the AWS
 // CLI v2), JSON 1.0 (today's SDK v3) and Smithy RPC v2 CBOR (see service-protocols.ts). Each operation is one
 // entry of `cloudWatchOperations`: input object → output object, validated as CloudWatch validates it.
-import type { LocalServer } from './local-server.ts';
 import { paginate } from './pagination.ts';
-import { ServiceError, startService, type OperationSpec } from './service-protocols.ts';
+import { ServiceError, startService, type OperationSpec, type ServiceServer } from './service-protocols.ts';
 import { CLOUDWATCH_RATES, TokenBuckets, type ThrottleOption } from './throttle.ts';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -36,7 +35,7 @@ export function cloudWatchOperations(source: AlarmSource): Record<string, Operat
   };
 }
 
-export interface CloudWatchApi extends LocalServer {
+export interface CloudWatchApi extends ServiceServer {
   /** Its token buckets: what was throttled, and `throttleNext` to force throttles. */
   throttle: TokenBuckets;
 }

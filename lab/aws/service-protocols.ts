@@ -158,11 +158,18 @@ const PROTOCOLS: Record<WireProtocolName, WireProtocol> = { awsQuery, awsJson1_0
 /** Most specific first: awsQuery takes whatever is left. */
 const MATCH_ORDER: WireProtocolName[] = ['rpcv2Cbor', 'awsJson1_0', 'awsQuery'];
 
+export interface ServiceServer extends LocalServer {
+  /** Requests received per protocol (answered or refused). */
+  served: Record<WireProtocolName, number>;
+}
+
 /** Serve `spec` on 127.0.0.1 (`port` 0 or absent = any free port). */
-export async function startService(spec: ServiceSpec, options: { port?: number } = {}): Promise<LocalServer> {
+export async function startService(spec: ServiceSpec, options: { port?: number } = {}): Promise<ServiceServer> {
+  const served: Record<WireProtocolName, number> = { awsQuery: 0, awsJson1_0: 0, rpcv2Cbor: 0 };
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     const name = MATCH_ORDER.find((p) => spec.protocols.includes(p) && PROTOCOLS[p].matches(req));
+    if (name) served[name]++;
     const protocol = PROTOCOLS[name ?? spec.protocols[0] ?? 'awsQuery'];
     readBytes(req)
       .then((body) => {
@@ -181,7 +188,7 @@ export async function startService(spec: ServiceSpec, options: { port?: number }
         protocol.fail(res, requestId, e, spec);
       });
   });
-  return listenLocal(server, options.port);
+  return { ...(await listenLocal(server, options.port)), served };
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, requestId: string, body: string | Buffer): void {
