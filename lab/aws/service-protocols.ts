@@ -34,7 +34,8 @@ export class ServiceError extends Error {
   }
 }
 
-export const throttlingError = () => new ServiceError('Throttling', 'Rate exceeded', { shape: 'ThrottlingException' });
+/** AWS's answer to a request over the rate: code Throttling, HTTP 400 (JSON/CBOR shape from the service's `shapeOf`). */
+export const throttlingError = () => new ServiceError('Throttling', 'Rate exceeded');
 
 export interface OperationSpec {
   /** Runs the operation; throws ServiceError (or what the service's `mapError` understands) to refuse it. */
