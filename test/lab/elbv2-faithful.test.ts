@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLabAlb, type ChangeEvent, type LabAlb } from '../../lab/aws/alb-model.ts';
 import { startElbv2Api, type Elbv2Api } from '../../lab/aws/elbv2-api.ts';
+import { AlbShifter } from '../../lambdas/providers/alb.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const client = (url: string, maxAttempts = 1) => new ElasticLoadBalancingV2Client({ region: 'us-east-1', endpoint: url, credentials, maxAttempts });
@@ -133,6 +134,15 @@ describe('ELBv2 pagination, normalisation and refusals', () => {
     await modify(forward(pair, { Enabled: true, DurationSeconds: 60 }));
     expect(lab.model.actionsOf(httpListener)).toEqual(forward(pair, { Enabled: true, DurationSeconds: 60 }));
     await modify(before.listener as Action[]);
+  });
+
+  it('the ALB provider refuses a default rule as ruleArn before moving anything (AWS would refuse its ModifyRule)', async () => {
+    const before = lab.model.actionsOf(httpListener);
+    const writes = lab.model.callCount('ModifyRule') + lab.model.callCount('ModifyListener');
+    const shifter = new AlbShifter(elb, { listenerArn: httpListener, ruleArn: defaultRuleArn, stable: lab.blueArn, canary: lab.greenArn });
+    await expect(shifter.apply({ stable: 1, canary: 1 })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/is the listener's default rule.*leave ruleArn out/) });
+    expect(lab.model.actionsOf(httpListener)).toEqual(before);
+    expect(lab.model.callCount('ModifyRule') + lab.model.callCount('ModifyListener')).toBe(writes);
   });
 
   it('DescribeTargetHealth with Targets: registered ones with their fields, an unregistered one as unused', async () => {
