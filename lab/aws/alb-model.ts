@@ -303,7 +303,7 @@ export class AlbModel {
     // Validate everything before changing anything: AWS applies a modification whole or not at all.
     const protocol = change.protocol ?? listener.protocol;
     const actions = this.resolveActions(change.defaultActions ?? listener.defaultActions, listener.defaultActions, protocol);
-    if (!change.defaultActions) this.checkRulesAllow(listener, protocol);
+    if (change.protocol !== undefined) this.checkRulesAllow(listener, protocol);
     if (change.port !== undefined) listener.port = change.port;
     if (change.protocol !== undefined) listener.protocol = change.protocol;
     if (change.defaultActions) this.setActions(listener, actions);

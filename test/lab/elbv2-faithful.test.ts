@@ -126,10 +126,14 @@ describe('ELBv2 pagination, normalisation and refusals', () => {
     };
     await expect(modify([oidc, { ...(forward(pair)[0] as Action), Order: 2 }])).rejects.toMatchObject(refusal('InvalidLoadBalancerActionException', /HTTPS listeners only; this listener's protocol is HTTP/));
     await expect(elb.send(new ModifyRuleCommand({ RuleArn: lab.ruleArn, Actions: [oidc, { ...(forward(pair)[0] as Action), Order: 2 }] }))).rejects.toMatchObject(refusal('InvalidLoadBalancerActionException', /HTTPS listeners only/));
+    // An HTTPS listener with an authenticate action cannot become HTTP.
+    await modify([oidc, { ...(forward(pair)[0] as Action), Order: 2 }], httpsListener);
+    await expect(elb.send(new ModifyListenerCommand({ ListenerArn: httpsListener, Protocol: 'HTTP' }))).rejects.toMatchObject(refusal('InvalidLoadBalancerActionException', /HTTPS listeners only; this listener's protocol is HTTP/));
+    expect((await elb.send(new DescribeListenersCommand({ ListenerArns: [httpsListener] }))).Listeners?.[0]?.Protocol).toBe('HTTPS');
     await expect(elb.send(new ModifyRuleCommand({ RuleArn: defaultRuleArn, Actions: forward(pair) }))).rejects.toMatchObject(refusal('OperationNotPermittedException', /default rule.*use ModifyListener/));
 
     expect({ listener: lab.model.actionsOf(httpListener), rule: lab.model.actionsOf(lab.ruleArn as string) }).toEqual(before);
-    expect(events).toEqual([]);
+    expect(events.map((e) => e.arn)).toEqual([httpsListener]);
     // The same stickiness with a duration is accepted.
     await modify(forward(pair, { Enabled: true, DurationSeconds: 60 }));
     expect(lab.model.actionsOf(httpListener)).toEqual(forward(pair, { Enabled: true, DurationSeconds: 60 }));
