@@ -63,6 +63,8 @@ export interface Target {
   id: string;
   port: number;
   health: TargetHealthState;
+  /** The target's Availability Zone as DescribeTargetHealth reports it (default: the region's `a` zone). */
+  availabilityZone?: string;
   /** AWS reason code, e.g. Target.FailedHealthChecks; defaults by state. */
   reason?: string;
 }
@@ -98,6 +100,7 @@ export type AlbErrorCode =
   | 'RuleNotFound'
   | 'TargetGroupNotFound'
   | 'InvalidLoadBalancerAction'
+  | 'OperationNotPermitted'
   | 'ValidationError'
   | 'Throttling';
 
@@ -124,6 +127,8 @@ const CONFIG_OF: Record<string, keyof Action | undefined> = {
 const MAX_TARGET_GROUPS_PER_FORWARD = 5;
 const MAX_WEIGHT = 999;
 const MAX_STICKINESS_SECONDS = 604_800;
+/** Actions AWS allows on HTTPS listeners only. */
+const HTTPS_ONLY_TYPES = new Set(['authenticate-oidc', 'authenticate-cognito']);
 
 const validation = (message: string) => new AlbError('ValidationError', message);
 
@@ -164,7 +169,7 @@ export class AlbModel {
     const lbPath = lb.arn.split(':loadbalancer/')[1];
     const arn = this.arn(`listener/${lbPath}/${hexId(`listener:${lb.arn}:${spec.port}`)}`);
     if (this.listeners.has(arn)) throw new Error(`${lb.name} already has a listener on port ${spec.port}`);
-    const listener: Listener = { arn, loadBalancerArn: lb.arn, port: spec.port, protocol: spec.protocol ?? 'HTTP', defaultActions: this.resolveActions(spec.defaultActions, []) };
+    const listener: Listener = { arn, loadBalancerArn: lb.arn, port: spec.port, protocol: spec.protocol ?? 'HTTP', defaultActions: this.resolveActions(spec.defaultActions, [], spec.protocol ?? 'HTTP') };
     this.listeners.set(arn, listener);
     const defaultRule: Rule = { arn: ruleArnOf(arn, 'default'), listenerArn: arn, priority: 'default', conditions: [], actions: listener.defaultActions, isDefault: true };
     this.rules.set(defaultRule.arn, defaultRule);
@@ -179,7 +184,7 @@ export class AlbModel {
       listenerArn: spec.listenerArn,
       priority: String(spec.priority),
       conditions: structuredClone(spec.conditions),
-      actions: this.resolveActions(spec.actions, []),
+      actions: this.resolveActions(spec.actions, [], this.listener(spec.listenerArn).protocol),
       isDefault: false,
     };
     this.rules.set(rule.arn, rule);
@@ -296,23 +301,23 @@ export class AlbModel {
       throw validation(`Protocol '${change.protocol}' is not one of HTTP, HTTPS, TCP`);
     }
     // Validate everything before changing anything: AWS applies a modification whole or not at all.
-    const actions = change.defaultActions && this.resolveActions(change.defaultActions, listener.defaultActions);
+    const protocol = change.protocol ?? listener.protocol;
+    const actions = this.resolveActions(change.defaultActions ?? listener.defaultActions, listener.defaultActions, protocol);
+    if (change.protocol !== undefined) this.checkRulesAllow(listener, protocol);
     if (change.port !== undefined) listener.port = change.port;
     if (change.protocol !== undefined) listener.protocol = change.protocol;
-    if (actions) this.setActions(listener, actions);
+    if (change.defaultActions) this.setActions(listener, actions);
     return this.listenerView(listener);
   }
 
   modifyRule(arn: string, change: { actions?: Action[]; conditions?: object[] }): Rule {
     this.enter('ModifyRule');
     const rule = this.rule(arn);
-    if (rule.isDefault && change.conditions?.length) throw validation('The default rule cannot have conditions');
-    const actions = change.actions && this.resolveActions(change.actions, rule.actions);
+    // As AWS: the default rule changes only through ModifyListener.
+    if (rule.isDefault) throw new AlbError('OperationNotPermitted', `Rule '${arn}' is the listener's default rule, which cannot be modified with ModifyRule; use ModifyListener to change its actions`);
+    const actions = change.actions && this.resolveActions(change.actions, rule.actions, this.listener(rule.listenerArn).protocol);
     if (change.conditions) rule.conditions = structuredClone(change.conditions);
-    if (actions) {
-      if (rule.isDefault) this.setActions(this.listener(rule.listenerArn), actions);
-      else this.setActions(rule, actions);
-    }
+    if (actions) this.setActions(rule, actions);
     return this.ruleView(rule);
   }
 
@@ -341,8 +346,22 @@ export class AlbModel {
     for (const fn of this.changeListeners) fn(event);
   }
 
-  /** Validate actions as AWS does and return what to store (a copy, with the OIDC secret resolved). */
-  private resolveActions(actions: Action[], current: Action[]): Action[] {
+  /** A listener's protocol may change only if its rules' actions are allowed on the new one. */
+  private checkRulesAllow(listener: Listener, protocol: Protocol): void {
+    for (const rule of this.rules.values()) {
+      if (rule.listenerArn === listener.arn && !rule.isDefault) this.checkProtocol(rule.actions, protocol);
+    }
+  }
+
+  private checkProtocol(actions: Action[], protocol: Protocol): void {
+    const httpsOnly = actions.find((a) => HTTPS_ONLY_TYPES.has(a.Type ?? ''));
+    if (httpsOnly && protocol !== 'HTTPS') {
+      throw new AlbError('InvalidLoadBalancerAction', `A ${httpsOnly.Type} action is supported on HTTPS listeners only; this listener's protocol is ${protocol}`);
+    }
+  }
+
+  /** Validate actions as AWS does and return what to store: a copy as AWS describes it (see normalisedForward), with the OIDC secret resolved. */
+  private resolveActions(actions: Action[], current: Action[], protocol: Protocol): Action[] {
     if (actions.length === 0) throw validation('At least one action must be specified');
     if (actions.length > 1 && actions.some((a) => a.Order === undefined)) throw validation('Every action must have an order when more than one action is specified');
     for (const a of actions) {
@@ -354,11 +373,12 @@ export class AlbModel {
     if (terminal.length !== 1) throw validation(`Exactly one forward, redirect or fixed-response action must be specified; found ${terminal.length}`);
     const last = [...actions].sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0)).at(-1);
     if (last !== terminal[0]) throw validation(`The ${terminal[0]?.Type} action must be the last action (highest order)`);
+    this.checkProtocol(actions, protocol);
     return actions.map((action) => {
       const config = CONFIG_OF[action.Type ?? ''];
       if (config && action[config] === undefined) throw validation(`A ${action.Type} action must specify ${config}`);
       if (action.Type === 'forward') this.validateForward(action);
-      const stored = structuredClone(action);
+      const stored = action.Type === 'forward' ? normalisedForward(action) : structuredClone(action);
       if (stored.AuthenticateOidcConfig) stored.AuthenticateOidcConfig = resolveOidcSecret(stored.AuthenticateOidcConfig, current);
       return stored;
     });
@@ -384,7 +404,10 @@ export class AlbModel {
     const missing = [...seen, action.TargetGroupArn].filter((arn): arn is string => arn !== undefined && !this.targetGroups.has(arn));
     if (missing.length > 0) throw new AlbError('TargetGroupNotFound', `Target groups '${[...new Set(missing)].join(', ')}' not found`);
     const stickiness = action.ForwardConfig?.TargetGroupStickinessConfig;
-    if (stickiness?.Enabled && stickiness.DurationSeconds !== undefined && !(stickiness.DurationSeconds >= 1 && stickiness.DurationSeconds <= MAX_STICKINESS_SECONDS)) {
+    if (stickiness?.Enabled && stickiness.DurationSeconds === undefined) {
+      throw validation('Target group stickiness is enabled but has no DurationSeconds; give a duration between 1 and 604800 seconds');
+    }
+    if (stickiness?.Enabled && stickiness.DurationSeconds !== undefined && !(Number.isInteger(stickiness.DurationSeconds) && stickiness.DurationSeconds >= 1 && stickiness.DurationSeconds <= MAX_STICKINESS_SECONDS)) {
       throw validation(`Stickiness duration ${stickiness.DurationSeconds} is not between 1 and ${MAX_STICKINESS_SECONDS} seconds`);
     }
   }
@@ -446,6 +469,20 @@ function resolveOidcSecret(config: AuthenticateOidcConfig, current: Action[]): A
     throw new AlbError('InvalidLoadBalancerAction', 'An authenticate-oidc action needs a client secret; to keep the existing one set UseExistingClientSecret to true');
   }
   return stored;
+}
+
+/**
+ * A forward action as AWS stores and describes it: a plain TargetGroupArn also comes back as a ForwardConfig of that
+ * one group at weight 1, a ForwardConfig of one group also carries TargetGroupArn, and a ForwardConfig without
+ * stickiness says TargetGroupStickinessConfig { Enabled: false }.
+ */
+function normalisedForward(action: Action): Action {
+  const out = structuredClone(action);
+  const tuples = out.ForwardConfig?.TargetGroups ?? [];
+  if (tuples.length === 0 && out.TargetGroupArn) out.ForwardConfig = { ...out.ForwardConfig, TargetGroups: [{ TargetGroupArn: out.TargetGroupArn, Weight: 1 }] };
+  if (tuples.length === 1 && !out.TargetGroupArn) out.TargetGroupArn = tuples[0]?.TargetGroupArn;
+  if (out.ForwardConfig && !out.ForwardConfig.TargetGroupStickinessConfig) out.ForwardConfig.TargetGroupStickinessConfig = { Enabled: false };
+  return out;
 }
 
 /** Actions as Describe* returns them: a copy without OIDC client secrets. */

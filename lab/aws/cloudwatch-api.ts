@@ -1,17 +1,14 @@
-// CloudWatch-compatible HTTP API: DescribeAlarms over the lab's alarms, in the protocol today's SDK speaks —
-// JSON 1.0 (`POST /`, `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`), timestamps as epoch
-// seconds, errors as `{"__type", "message"}` plus the awsQuery-compatible code in `x-amzn-query-error`
-// (the SDK prefers that code, so errors keep their query-era names such as ValidationError).
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import { describeAlarmHistory, type AlarmHistorySource } from './cloudwatch-history.ts';
-import { listenLocal, readBody, type LocalServer } from './local-server.ts';
-
-const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
+// CloudWatch-compatible HTTP API over the lab's alarms, in every protocol CloudWatch speaks: awsQuery (the AWS
+// CLI v2), JSON 1.0 (today's SDK v3) and Smithy RPC v2 CBOR (see service-protocols.ts). Each operation is one
+// entry of `cloudWatchOperations`: input object → output object, validated as CloudWatch validates it.
+import { describeAlarmHistory, type AlarmHistorySource, type DescribeAlarmHistoryInput } from './cloudwatch-history.ts';
+import { paginate } from './pagination.ts';
+import { ServiceError, startService, type OperationSpec, type ServiceServer } from './service-protocols.ts';
+import { CLOUDWATCH_RATES, TokenBuckets, type ThrottleOption } from './throttle.ts';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
-/** An alarm as DescribeAlarms returns it (MetricAlarm or CompositeAlarm members); Dates become epoch seconds. */
+/** An alarm as DescribeAlarms returns it (MetricAlarm or CompositeAlarm members). */
 export interface AlarmRecord {
   AlarmName: string;
   AlarmArn: string;
@@ -29,96 +26,108 @@ export interface AlarmSource {
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm'];
 const STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 const DESCRIBE_ALARMS_PARAMS = new Set(['AlarmNames', 'AlarmNamePrefix', 'AlarmTypes', 'StateValue', 'MaxRecords', 'NextToken']);
+/** DescribeAlarms MaxRecords: 1–100 (API reference); AWS documents no default, the lab uses 50. */
+export const DESCRIBE_ALARMS_PAGE = { min: 1, max: 100, default: 50, sizeName: 'MaxRecords', tokenName: 'NextToken' };
 
-/** Start the API on 127.0.0.1 (`port` 0 or absent = any free port). */
-export async function startCloudWatchApi(alarmSource: AlarmSource & Partial<AlarmHistorySource>, options: { port?: number } = {}): Promise<LocalServer> {
-  const server = createServer((req, res) => {
-    const requestId = randomUUID();
-    const reply = (status: number, body: unknown, extraHeaders: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, ...extraHeaders });
-      res.end(JSON.stringify(body, epochSeconds));
-    };
-    readBody(req)
-      .then((body) => {
-        const target = String(req.headers['x-amz-target'] ?? '');
-        if (req.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
-          throw new CloudWatchError('InvalidAction', 'UnknownOperationException', `Expected POST with X-Amz-Target ${TARGET_PREFIX}<Operation>`);
-        }
-        const operation = target.slice(TARGET_PREFIX.length);
-        const history = alarmSource.alarmHistory ? { alarmHistory: alarmSource.alarmHistory.bind(alarmSource) } : undefined;
-        if (operation === 'DescribeAlarmHistory' && history) reply(200, describeAlarmHistory(history, parseInput(body)));
-        else if (operation === 'DescribeAlarms') reply(200, describeAlarms(alarmSource, parseInput(body)));
-        else throw new CloudWatchError('InvalidAction', 'UnknownOperationException', `The lab does not implement ${operation}`);
-      })
-      .catch((err: unknown) => {
-        const e = err instanceof CloudWatchError ? err : new CloudWatchError('InternalServiceError', 'InternalServiceError', (err as Error)?.message ?? String(err), 500);
-        reply(e.status, { __type: `com.amazonaws.cloudwatch#${e.type}`, message: e.message }, { 'x-amzn-query-error': `${e.queryCode};${e.status < 500 ? 'Sender' : 'Receiver'}` });
-      });
-  });
-  return listenLocal(server, options.port);
+/** The operations, by name. Adding one = adding an entry (and its queryTypes for the awsQuery protocol). */
+export function cloudWatchOperations(source: AlarmSource & Partial<AlarmHistorySource>): Record<string, OperationSpec> {
+  const operations: Record<string, OperationSpec> = {
+    DescribeAlarms: { run: (input) => describeAlarms(source, input), queryTypes: { MaxRecords: 'int' } },
+  };
+  const { alarmHistory } = source;
+  if (alarmHistory) {
+    const history = { alarmHistory: alarmHistory.bind(source) };
+    operations.DescribeAlarmHistory = { run: (input) => describeAlarmHistory(history, input as DescribeAlarmHistoryInput), queryTypes: { MaxRecords: 'int' } };
+  }
+  return operations;
 }
 
-interface DescribeAlarmsInput {
-  AlarmNames?: string[];
-  AlarmNamePrefix?: string;
-  AlarmTypes?: string[];
-  StateValue?: string;
+export interface CloudWatchApi extends ServiceServer {
+  /** Its token buckets: what was throttled, and `throttleNext` to force throttles. */
+  throttle: TokenBuckets;
 }
 
-function describeAlarms(source: AlarmSource, input: DescribeAlarmsInput): { MetricAlarms: AlarmRecord[]; CompositeAlarms: AlarmRecord[] } {
+/**
+ * Start the API on 127.0.0.1 (`port` 0 or absent = any free port). `throttle`: absent or true = CloudWatch's
+ * rates, false = off, or custom rates; `now` (ms) drives the token buckets (tests).
+ */
+export async function startCloudWatchApi(
+  alarmSource: AlarmSource & Partial<AlarmHistorySource>,
+  options: { port?: number; throttle?: ThrottleOption; now?: () => number } = {},
+): Promise<CloudWatchApi> {
+  const throttle = TokenBuckets.from(options.throttle, CLOUDWATCH_RATES, options.now);
+  const server = await startService(
+    {
+      namespace: 'com.amazonaws.cloudwatch',
+      serviceTarget: 'GraniteServiceVersion20100801',
+      xmlns: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
+      version: '2010-08-01',
+      protocols: ['awsQuery', 'awsJson1_0', 'rpcv2Cbor'],
+      operations: cloudWatchOperations(alarmSource),
+      // The model's shape names for the query codes (its awsQueryError traits).
+      shapeOf: {
+        ValidationError: 'ValidationException',
+        InvalidParameterCombination: 'InvalidParameterCombinationException',
+        InvalidParameterValue: 'InvalidParameterValueException',
+        InvalidNextToken: 'InvalidNextToken',
+        InternalServiceError: 'InternalServiceFault',
+        Throttling: 'com.amazon.coral.availability#ThrottlingException',
+      },
+      throttle,
+    },
+    options,
+  );
+  return { ...server, throttle };
+}
+
+function describeAlarms(source: AlarmSource, input: Record<string, unknown>): Record<string, unknown> {
   const unsupported = Object.keys(input).filter((k) => !DESCRIBE_ALARMS_PARAMS.has(k));
   if (unsupported.length > 0) throw validation(`The lab's DescribeAlarms does not support ${unsupported.join(', ')}`);
-  if (input.AlarmNames?.length && input.AlarmNamePrefix) throw validation('AlarmNames and AlarmNamePrefix cannot be used together', 'InvalidParameterCombination');
-  if (input.AlarmNames && input.AlarmNames.length > 100) throw validation('AlarmNames accepts at most 100 names');
-  for (const type of input.AlarmTypes ?? []) {
+  const names = stringList(input.AlarmNames, 'AlarmNames');
+  const types = stringList(input.AlarmTypes, 'AlarmTypes');
+  const prefix = optionalString(input.AlarmNamePrefix, 'AlarmNamePrefix');
+  const state = optionalString(input.StateValue, 'StateValue');
+  if (names.length && prefix !== undefined) throw new ServiceError('InvalidParameterCombination', 'AlarmNames and AlarmNamePrefix cannot be used together');
+  if (names.length > 100) throw validation('AlarmNames accepts at most 100 names');
+  for (const type of types) {
     if (!ALARM_TYPES.includes(type)) throw validation(`AlarmTypes member '${type}' must be one of ${ALARM_TYPES.join(', ')}`);
   }
-  if (input.StateValue !== undefined && !STATES.includes(input.StateValue)) throw validation(`StateValue '${input.StateValue}' must be one of ${STATES.join(', ')}`);
+  if (state !== undefined && !STATES.includes(state)) throw validation(`StateValue '${state}' must be one of ${STATES.join(', ')}`);
 
   // As in CloudWatch: without AlarmTypes only metric alarms are returned.
-  const types = input.AlarmTypes?.length ? input.AlarmTypes : ['MetricAlarm'];
+  const wanted = types.length ? types : ['MetricAlarm'];
   const matches = (a: AlarmRecord) =>
-    (!input.AlarmNames?.length || input.AlarmNames.includes(a.AlarmName)) &&
-    (input.AlarmNamePrefix === undefined || a.AlarmName.startsWith(input.AlarmNamePrefix)) &&
-    (input.StateValue === undefined || a.StateValue === input.StateValue);
+    (!names.length || names.includes(a.AlarmName)) && (prefix === undefined || a.AlarmName.startsWith(prefix)) && (state === undefined || a.StateValue === state);
   const { metricAlarms, compositeAlarms } = source.describeAlarms();
+  const all = [
+    ...(wanted.includes('MetricAlarm') ? metricAlarms.filter(matches).map((a) => ({ kind: 'metric', a })) : []),
+    ...(wanted.includes('CompositeAlarm') ? compositeAlarms.filter(matches).map((a) => ({ kind: 'composite', a })) : []),
+  ];
+  const { page, next } = paginate(all, {
+    size: input.MaxRecords,
+    token: input.NextToken,
+    limits: DESCRIBE_ALARMS_PAGE,
+    invalidSize: (m) => validation(m),
+    invalidToken: (m) => new ServiceError('InvalidNextToken', m),
+  });
   return {
-    MetricAlarms: types.includes('MetricAlarm') ? metricAlarms.filter(matches) : [],
-    CompositeAlarms: types.includes('CompositeAlarm') ? compositeAlarms.filter(matches) : [],
+    MetricAlarms: page.filter((p) => p.kind === 'metric').map((p) => p.a),
+    CompositeAlarms: page.filter((p) => p.kind === 'composite').map((p) => p.a),
+    NextToken: next,
   };
 }
 
-function parseInput(body: string): Record<string, unknown> {
-  let input: unknown;
-  try {
-    input = JSON.parse(body || '{}');
-  } catch {
-    throw new CloudWatchError('SerializationException', 'SerializationException', 'The request body is not valid JSON');
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw validation('The request body must be a JSON object');
-  return input as Record<string, unknown>;
+/** A client error with CloudWatch's query code (ValidationError unless another is given). */
+export const validation = (message: string, code = 'ValidationError') => new ServiceError(code, message);
+
+/** A list of strings in any protocol's decoding (absent, or the awsQuery empty list `''` → []). */
+function stringList(value: unknown, name: string): string[] {
+  if (value === undefined || value === '') return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw validation(`${name} must be a list of strings`);
+  return value as string[];
 }
 
-class CloudWatchError extends Error {
-  constructor(
-    /** The awsQuery error code (what the SDK reports as the error name when it knows no better). */
-    readonly queryCode: string,
-    /** The JSON `__type` shape name. */
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-/** A client error: query code ValidationError (shape ValidationException) unless another code is given. */
-export function validation(message: string, queryCode = 'ValidationError'): CloudWatchError {
-  return new CloudWatchError(queryCode, queryCode === 'ValidationError' ? 'ValidationException' : `${queryCode}Exception`, message);
-}
-
-/** JSON.stringify replacer: Dates as epoch seconds (Date#toJSON has already run, so look at the raw value). */
-function epochSeconds(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  return raw instanceof Date ? raw.getTime() / 1000 : value;
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw validation(`${name} must be a string`);
 }

@@ -22,9 +22,9 @@ export interface DescribeAlarmHistoryInput {
   AlarmName?: string;
   AlarmTypes?: string[];
   HistoryItemType?: string;
-  /** Dates, or epoch seconds as JSON carries them. */
-  StartDate?: Date | number;
-  EndDate?: Date | number;
+  /** Dates (CBOR), epoch seconds (JSON 1.0) or ISO 8601 text (awsQuery). */
+  StartDate?: Date | number | string;
+  EndDate?: Date | number | string;
   MaxRecords?: number;
   NextToken?: string;
   ScanBy?: string;
@@ -79,9 +79,9 @@ export function describeAlarmHistory(source: AlarmHistorySource, input: Describe
   return { AlarmHistoryItems: page, ...(more ? { NextToken: Buffer.from(`${offset + max}:${total}`).toString('base64url') } : {}) };
 }
 
-function millis(value: Date | number | undefined): number | undefined {
+function millis(value: Date | number | string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = value instanceof Date ? value.getTime() : value * 1000;
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : value * 1000;
   if (!Number.isFinite(ms)) throw validation(`'${String(value)}' is not a valid timestamp`);
   return ms;
 }

@@ -1,13 +1,13 @@
 // ELBv2-compatible HTTP API over the lab ALB model: the AWS query protocol (form-encoded requests, XML
-// replies and errors) for the operations the rollout uses, so unchanged SDK clients can point at it.
-// SigV4 signatures are accepted without checking.
-import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+// replies and errors; service-protocols.ts) for the operations the rollout uses, so unchanged SDK clients and
+// the AWS CLI can point at it. Describe* page like AWS (PageSize 1–400, Marker → NextMarker); requests are
+// rate-limited by token buckets at ELBv2's rates (throttle.ts).
 import { AlbError, type Action, type AlbModel, type Protocol, type Target, type TargetGroup } from './alb-model.ts';
-import { listenLocal, readBody, type LocalServer } from './local-server.ts';
-import { asList, asString, coerce, decodeQuery, QueryError, toXml, escapeXml, type QueryValue, type TypeSpec } from './query-protocol.ts';
+import { paginate } from './pagination.ts';
+import { asList, asString, coerce, QueryError, type QueryValue, type TypeSpec } from './query-protocol.ts';
+import { ServiceError, startService, throttlingError, type ServiceServer } from './service-protocols.ts';
+import { ELBV2_RATES, TokenBuckets, type ThrottleOption } from './throttle.ts';
 
-const XMLNS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 /** Stand-ins for fields the model does not track. */
 const VPC_ID = 'vpc-0a1b2c3d4e5f67890';
 const ALB_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';
@@ -27,6 +27,7 @@ const HEALTH_REASONS: Record<string, string> = {
   'Target.DeregistrationInProgress': 'Target deregistration is in progress',
   'Target.Timeout': 'Request timed out',
   'Target.ResponseCodeMismatch': 'Health checks failed with these codes: [500]',
+  'Target.NotRegistered': 'Target is not registered to the target group',
 };
 const DEFAULT_REASON: Record<Target['health'], string | undefined> = {
   healthy: undefined,
@@ -39,15 +40,25 @@ type Params = Record<string, QueryValue>;
 /** Runs one operation; returns the members of its `<Action>Result` element. */
 type Handler = (model: AlbModel, params: Params) => Record<string, unknown>;
 
-/** Pagination parameters are accepted; every reply holds all results (and no NextMarker). */
 const PAGING = ['Marker', 'PageSize'];
+/** ELBv2 PageSize: 1–400 (API reference); AWS documents no default, the lab uses 400. */
+export const ELBV2_PAGE = { min: 1, max: 400, default: 400, sizeName: 'PageSize', tokenName: 'Marker' };
+
+/** One page of `items` and its NextMarker, under `name`. */
+function page<T>(name: string, items: T[], p: Params): Record<string, unknown> {
+  const size = p.PageSize === undefined ? undefined : coerce(p.PageSize, 'int', 'PageSize');
+  const invalid = (m: string) => new ApiError('ValidationError', m);
+  const { page: items_, next } = paginate(items, { size, token: asString(p.Marker), limits: ELBV2_PAGE, invalidSize: invalid, invalidToken: invalid });
+  return { [name]: items_, NextMarker: next };
+}
 
 const OPERATIONS: Record<string, Handler> = {
   DescribeLoadBalancers: (model, p) => {
     only(p, 'DescribeLoadBalancers', ['LoadBalancerArns', 'Names', ...PAGING]);
     const lbs = model.describeLoadBalancers({ arns: strings(p.LoadBalancerArns), names: strings(p.Names) });
-    return {
-      LoadBalancers: lbs.map((lb) => ({
+    return page(
+      'LoadBalancers',
+      lbs.map((lb) => ({
         LoadBalancerArn: lb.arn,
         DNSName: lb.dnsName,
         CanonicalHostedZoneId: ALB_HOSTED_ZONE_ID,
@@ -61,32 +72,50 @@ const OPERATIONS: Record<string, Handler> = {
         SecurityGroups: [],
         IpAddressType: 'ipv4',
       })),
-    };
+      p,
+    );
   },
   DescribeListeners: (model, p) => {
     only(p, 'DescribeListeners', ['ListenerArns', 'LoadBalancerArn', ...PAGING]);
-    return { Listeners: model.describeListeners({ listenerArns: strings(p.ListenerArns), loadBalancerArn: asString(p.LoadBalancerArn) }).map(listenerShape) };
+    return page('Listeners', model.describeListeners({ listenerArns: strings(p.ListenerArns), loadBalancerArn: asString(p.LoadBalancerArn) }).map(listenerShape), p);
   },
   DescribeRules: (model, p) => {
     only(p, 'DescribeRules', ['ListenerArn', 'RuleArns', ...PAGING]);
-    return { Rules: model.describeRules({ listenerArn: asString(p.ListenerArn), ruleArns: strings(p.RuleArns) }).map(ruleShape) };
+    return page('Rules', model.describeRules({ listenerArn: asString(p.ListenerArn), ruleArns: strings(p.RuleArns) }).map(ruleShape), p);
   },
   DescribeTargetGroups: (model, p) => {
     only(p, 'DescribeTargetGroups', ['TargetGroupArns', 'Names', 'LoadBalancerArn', ...PAGING]);
     const tgs = model.describeTargetGroups({ arns: strings(p.TargetGroupArns), names: strings(p.Names), loadBalancerArn: asString(p.LoadBalancerArn) });
-    return { TargetGroups: tgs.map(targetGroupShape) };
+    return page('TargetGroups', tgs.map(targetGroupShape), p);
   },
   DescribeTargetHealth: (model, p) => {
-    only(p, 'DescribeTargetHealth', ['TargetGroupArn']);
-    const targets = model.describeTargetHealth(required(p, 'TargetGroupArn'));
+    only(p, 'DescribeTargetHealth', ['TargetGroupArn', 'Targets', 'Include']);
+    const registered = model.describeTargetHealth(required(p, 'TargetGroupArn'));
+    const include = strings(p.Include);
+    for (const i of include) if (i !== 'AnomalyDetection' && i !== 'All') throw new ApiError('ValidationError', `Include member '${i}' must be AnomalyDetection or All`);
+    const anomaly = include.length > 0 ? { AnomalyDetection: { Result: 'normal', MitigationInEffect: 'no' } } : {};
+    const describe = (t: Target): Record<string, unknown> => {
+      const reason = t.reason ?? DEFAULT_REASON[t.health];
+      return {
+        Target: { Id: t.id, Port: t.port, AvailabilityZone: t.availabilityZone ?? `${model.region}a` },
+        HealthCheckPort: String(t.port),
+        TargetHealth: { State: t.health, Reason: reason, Description: reason && HEALTH_REASONS[reason] },
+        ...anomaly,
+        AdministrativeOverride: { State: 'no_override', Reason: 'AdministrativeOverride.NoOverride', Description: 'No override is currently active on target' },
+      };
+    };
+    const asked = asList(p.Targets).map((t) => coerce(t, { Port: 'int' }, 'Targets') as { Id?: string; Port?: number; AvailabilityZone?: string });
+    if (asked.length === 0) return { TargetHealthDescriptions: registered.map(describe) };
+    // Named targets: each one asked, registered or not (as AWS: an unregistered target is `unused`).
     return {
-      TargetHealthDescriptions: targets.map((t) => {
-        const reason = t.reason ?? DEFAULT_REASON[t.health];
-        return {
-          Target: { Id: t.id, Port: t.port },
-          HealthCheckPort: String(t.port),
-          TargetHealth: { State: t.health, Reason: reason, Description: reason && HEALTH_REASONS[reason] },
-        };
+      TargetHealthDescriptions: asked.flatMap((want): Record<string, unknown>[] => {
+        if (!want.Id) throw new ApiError('ValidationError', 'Every member of Targets needs an Id');
+        const found = registered.filter((t) => t.id === want.Id && (want.Port === undefined || t.port === want.Port));
+        if (found.length > 0) return found.map(describe);
+        return [{
+          Target: { Id: want.Id, Port: want.Port, AvailabilityZone: want.AvailabilityZone },
+          TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: HEALTH_REASONS['Target.NotRegistered'] },
+        }];
       }),
     };
   },
@@ -107,39 +136,32 @@ const OPERATIONS: Record<string, Handler> = {
   },
 };
 
-/** Start the API on 127.0.0.1 (`port` 0 or absent = any free port). */
-export async function startElbv2Api(model: AlbModel, options: { port?: number } = {}): Promise<LocalServer> {
-  const server = createServer((req, res) => {
-    const requestId = randomUUID();
-    const reply = (status: number, xml: string) => {
-      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-      res.end(xml);
-    };
-    readBody(req)
-      .then((body) => {
-        const params = decodeQuery(body);
-        const action = asString(params.Action) ?? '';
-        const operation = OPERATIONS[action];
-        if (!operation) throw new ApiError('InvalidAction', `Could not find operation ${action} for version 2015-12-01`);
-        const result = Object.entries(operation(model, params))
-          .map(([name, value]) => toXml(name, value))
-          .join('');
-        reply(
-          200,
-          `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result>` +
-            `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
-        );
-      })
-      .catch((err: unknown) => {
-        const { status, type, code, message } = describeError(err);
-        reply(
-          status,
-          `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>` +
-            `<RequestId>${requestId}</RequestId></ErrorResponse>`,
-        );
-      });
-  });
-  return listenLocal(server, options.port);
+export interface Elbv2Api extends ServiceServer {
+  /** Its token buckets: what was throttled, and `throttleNext` to force throttles. */
+  throttle: TokenBuckets;
+}
+
+/**
+ * Start the API on 127.0.0.1 (`port` 0 or absent = any free port). `throttle`: absent or true = ELBv2's rates,
+ * false = off, or custom rates; `now` (ms) drives the token buckets (tests).
+ */
+export async function startElbv2Api(model: AlbModel, options: { port?: number; throttle?: ThrottleOption; now?: () => number } = {}): Promise<Elbv2Api> {
+  const throttle = TokenBuckets.from(options.throttle, ELBV2_RATES, options.now);
+  const operations = Object.fromEntries(Object.entries(OPERATIONS).map(([name, handler]) => [name, { run: (input: Record<string, unknown>) => handler(model, input as Params) }]));
+  const server = await startService(
+    {
+      namespace: 'com.amazonaws.elasticloadbalancingv2',
+      serviceTarget: 'ElasticLoadBalancing_v10',
+      xmlns: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
+      version: '2015-12-01',
+      protocols: ['awsQuery'],
+      operations,
+      mapError,
+      throttle,
+    },
+    options,
+  );
+  return { ...server, throttle };
 }
 
 /** An error of the API itself (not of the model). */
@@ -152,15 +174,16 @@ class ApiError extends Error {
   }
 }
 
-function describeError(err: unknown): { status: number; type: 'Sender' | 'Receiver'; code: string; message: string } {
-  if (err instanceof AlbError || err instanceof ApiError) return { status: 400, type: 'Sender', code: err.code, message: err.message };
-  if (err instanceof QueryError) return { status: 400, type: 'Sender', code: 'ValidationError', message: err.message };
-  return { status: 500, type: 'Receiver', code: 'InternalFailure', message: (err as Error)?.message ?? String(err) };
+function mapError(err: unknown): ServiceError | undefined {
+  if (err instanceof AlbError && err.code === 'Throttling') return throttlingError();
+  if (err instanceof AlbError || err instanceof ApiError) return new ServiceError(err.code, err.message);
+  if (err instanceof QueryError) return new ServiceError('ValidationError', err.message);
+  return undefined;
 }
 
 /** Refuse parameters the lab does not implement rather than silently ignoring them. */
 function only(params: Params, action: string, allowed: string[]): void {
-  const extra = Object.keys(params).filter((k) => k !== 'Action' && k !== 'Version' && !allowed.includes(k));
+  const extra = Object.keys(params).filter((k) => !allowed.includes(k));
   if (extra.length > 0) throw new ApiError('ValidationError', `The lab's ${action} does not support ${extra.join(', ')}`);
 }
 

@@ -31,6 +31,11 @@ export async function listenLocal(server: Server, port = 0): Promise<LocalServer
 
 /** The whole request body as text; refuses bodies over `limit` bytes (the lab APIs only get small ones). */
 export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
+  return (await readBytes(req, limit)).toString('utf8');
+}
+
+/** The whole request body as bytes (CBOR), with the same limit. */
+export async function readBytes(req: IncomingMessage, limit = 1_000_000): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -38,5 +43,5 @@ export async function readBody(req: IncomingMessage, limit = 1_000_000): Promise
     if (size > limit) throw new Error(`request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

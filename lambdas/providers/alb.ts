@@ -10,7 +10,7 @@ import {
   type ElasticLoadBalancingV2Client,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
+import { InvalidInput, ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
 import type { PairWeights } from '../domain/weights.ts';
 import { formatSplit } from '../domain/weights.ts';
 import { aws } from './aws-errors.ts';
@@ -104,6 +104,9 @@ export class AlbShifter implements TrafficShifter {
       const out = await aws(`DescribeRules ${ruleArn}`, () => this.elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })));
       const rule = out.Rules?.[0];
       if (!rule) throw notFoundRule(ruleArn);
+      if (rule.IsDefault) {
+        throw new InvalidInput([`target.ruleArn ${ruleArn} is the listener's default rule, which AWS changes only through ModifyListener; leave ruleArn out to shift the listener's default action`]);
+      }
       return rule.Actions ?? [];
     } catch (err) {
       if ((err as Error).name === 'RuleNotFoundException') throw notFoundRule(ruleArn);

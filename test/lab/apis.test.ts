@@ -190,7 +190,12 @@ describe('ELBv2 API with the real SDK client', () => {
     lab.model.setTargetHealth(lab.greenArn, '127.0.0.1', 'unhealthy');
     const out = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: lab.greenArn }));
     expect(out.TargetHealthDescriptions).toEqual([
-      { Target: { Id: '127.0.0.1', Port: 8082 }, HealthCheckPort: '8082', TargetHealth: { State: 'unhealthy', Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' } },
+      {
+        Target: { Id: '127.0.0.1', Port: 8082, AvailabilityZone: 'us-east-1a' },
+        HealthCheckPort: '8082',
+        TargetHealth: { State: 'unhealthy', Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' },
+        AdministrativeOverride: { State: 'no_override', Reason: 'AdministrativeOverride.NoOverride', Description: 'No override is currently active on target' },
+      },
     ]);
     lab.model.setTargetHealth(lab.greenArn, '127.0.0.1', 'healthy');
     const healthy = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: lab.greenArn }));
