@@ -655,11 +655,15 @@ function propsProblems(props: CanarySwitchProps, stack: Stack): string[] {
       problems.push(`${field} = "${arn}": in account ${env.account}, but the stack deploys to account ${stack.account}; ELB has no cross-account access, so deploy the stack into ${env.account}`);
     }
   };
+  // An ARN known only at deploy (e.g. listener.listenerArn of an ALB in the same CDK app) is
+  // granted as it is; CloudFormation resolves it.
   listenerArns.forEach((arn, i) => {
+    if (!concrete(arn)) return;
     if (!isListenerArn(arn)) problems.push(`listenerArns[${i}] = ${JSON.stringify(arn)}: not a listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>)`);
     else sameEnv(`listenerArns[${i}]`, arn);
   });
   ruleArns.forEach((arn, i) => {
+    if (!concrete(arn)) return;
     if (!isRuleArn(arn)) problems.push(`ruleArns[${i}] = ${JSON.stringify(arn)}: not a listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<id>/<id>)`);
     else sameEnv(`ruleArns[${i}]`, arn);
   });
