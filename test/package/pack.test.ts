@@ -171,7 +171,7 @@ describe('canary-switch/cdk in a CDK app outside the repository', () => {
 });
 
 describe('the CLI and the schema from the package', () => {
-  it('`canary-switch plan` validates a rollout file on plain Node: exit 0 with the plan, exit 2 naming the bad field', () => {
+  it('`canary-switch plan` validates a rollout file on plain Node: exit 0 with the plan, exit 2 naming the bad field; `lab` points to the repository', () => {
     const bin = installed.bins['canary-switch']!;
     writeFileSync(join(app, 'rollout.json'), JSON.stringify(INPUT));
     writeFileSync(join(app, 'bad.json'), JSON.stringify({ ...INPUT, steps: [10, 5] }));
@@ -182,6 +182,9 @@ describe('the CLI and the schema from the package', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('steps[1] = 5');
     expect(node([bin, '--version']).stdout.trim()).toBe(pkg.version);
+    // The lab stays in the repository: the installed CLI says where to run it.
+    const lab = node([bin, 'lab']);
+    expect({ code: lab.code, says: lab.stderr.includes('run it from a clone of the repository') }).toEqual({ code: 4, says: true });
   });
 
   it('canary-switch/schema validates like the CLI, and its JSON Schema file is the one generated from the zod schema', () => {
