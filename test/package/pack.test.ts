@@ -97,7 +97,7 @@ describe('the tarball', () => {
     expect(undeclared).toEqual([]);
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
     expect(Object.keys(pkg.dependencies)).not.toContain('aws-cdk-lib');
-  });
+  }, 60_000);
 });
 
 describe('canary-switch/cdk in a CDK app outside the repository', () => {
@@ -185,7 +185,8 @@ describe('the CLI and the schema from the package', () => {
     // The lab stays in the repository: the installed CLI says where to run it.
     const lab = node([bin, 'lab']);
     expect({ code: lab.code, says: lab.stderr.includes('run it from a clone of the repository') }).toEqual({ code: 4, says: true });
-  });
+    // Four fresh Node processes loading the CLI's SDK clients: allow for a loaded machine.
+  }, 120_000);
 
   it('canary-switch/schema validates like the CLI, and its JSON Schema file is the one generated from the zod schema', () => {
     const script = `
@@ -208,5 +209,5 @@ describe('the CLI and the schema from the package', () => {
     expect(out.invalid.ok).toBe(false);
     expect(out.invalid.problems.join('\n')).toContain('bakeSeconds');
     expect(out.jsonSchema).toEqual(rolloutInputJsonSchema());
-  });
+  }, 60_000);
 });
