@@ -14,12 +14,19 @@ export const LAB_ENTRY = 'lab/main.ts';
 
 export async function lab(io: Io, args: string[]): Promise<number> {
   // `node --import tsx` is what the tsx command does, without needing node_modules/.bin on PATH.
-  return (io.spawn ?? spawnInherit)(process.execPath, ['--import', 'tsx', LAB_ENTRY, ...args], { cwd: REPO_ROOT });
+  try {
+    return await (io.spawn ?? spawnInherit)(process.execPath, ['--import', 'tsx', LAB_ENTRY, ...args], { cwd: REPO_ROOT });
+  } catch (err) {
+    // `lab` bypasses run()'s error reporting (it takes the lab's own options), so report here.
+    if (!(err instanceof CliError)) throw err;
+    io.stderr.write(`canary-switch: ${err.message}\n`);
+    return err.exitCode;
+  }
 }
 
 function spawnInherit(command: string, args: string[], options: { cwd: string }): Promise<number> {
   if (!existsSync(join(options.cwd, LAB_ENTRY))) {
-    return Promise.reject(new CliError(`the lab is not in this checkout (${join(options.cwd, LAB_ENTRY)} is missing)`, EXIT.NOT_FOUND));
+    return Promise.reject(new CliError(`the lab is not in this copy of canary-switch (${join(options.cwd, LAB_ENTRY)} is missing; the npm package leaves it out): run it from a clone of the repository with npm ci && npm start`, EXIT.NOT_FOUND));
   }
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, stdio: 'inherit' });

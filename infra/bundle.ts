@@ -1,16 +1,15 @@
 // How every handler is bundled: one set of esbuild options, used by the stack (NodejsFunction),
-// by `npm run build` (this file run directly: bundles into dist/<handler>/index.mjs) and by
-// bench/bundles.ts, so the benchmark measures exactly what Lambda runs.
+// by `npm run build` / `npm pack` (scripts/build.ts: the package's pre-bundled dist/handlers/<handler>/index.mjs)
+// and by bench/bundles.ts, so the benchmark measures exactly what Lambda runs.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildOptions } from 'esbuild';
+import { HANDLERS, type HandlerName } from './handlers.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Every Lambda handler file (lambdas/handlers/<name>.ts, each `export async function handler`). */
-export const HANDLERS = ['prepare', 'shift', 'evaluate', 'finalize', 'rollback', 'request-approval', 'slack-callback'] as const;
-export type HandlerName = (typeof HANDLERS)[number];
+export { HANDLERS, type HandlerName } from './handlers.ts';
 
 export const handlerEntry = (name: HandlerName): string => join(REPO_ROOT, 'lambdas', 'handlers', `${name}.ts`);
 
@@ -94,7 +93,7 @@ export async function bundleHandlers(outdir: string, names: readonly HandlerName
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const outdir = join(REPO_ROOT, 'dist');
+  const outdir = join(REPO_ROOT, 'dist', 'handlers');
   const built = await bundleHandlers(outdir);
   for (const b of built) console.log(`${b.name.padEnd(18)} ${(b.bytes / 1024).toFixed(0).padStart(5)} KB  ${b.file}`);
   const missing = HANDLERS.filter((n) => !built.some((b) => b.name === n));

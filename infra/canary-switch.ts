@@ -4,7 +4,7 @@
 // and names exact resources; the only `Resource: *` statements hold read actions AWS offers no
 // resource scoping for (test/infra asserts that).
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,7 +23,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { BUNDLE, REPO_ROOT, handlerEntry, type HandlerName } from './bundle.ts';
+import { handlerCode } from './assets.ts';
+import { BUNDLE, REPO_ROOT, handlerEntry } from './bundle.ts';
+import type { HandlerName } from './handlers.ts';
 import {
   arnEnv,
   isListenerArn,
@@ -91,7 +93,7 @@ export interface CanarySwitchProps {
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** Memory of every function, MB (also buys CPU for a faster cold start). @default 512 */
   readonly memorySize?: number;
-  /** Handler entry files, by handler. For tests and forks. @default lambdas/handlers/<name>.ts */
+  /** Handler entry files, by handler, bundled with esbuild at synth. For tests and forks. @default the installed package's pre-bundled handlers (a checkout: lambdas/handlers/<name>.ts) */
   readonly entries?: Partial<Record<HandlerName, string>>;
 }
 
@@ -328,17 +330,14 @@ export class CanarySwitch extends Construct {
       timeout?: Duration;
     },
   ): NodejsFunction {
-    if (!existsSync(opts.entry)) {
-      throw new Error(`canary-switch: the ${fnId} function's handler file ${opts.entry} does not exist (expected \`export async function handler\`)`);
-    }
     const logGroup = new logs.LogGroup(this, `${fnId}Logs`, { retention: opts.logRetention });
     // Our own role: log writes to this function's log group only, instead of the
     // AWSLambdaBasicExecutionRole managed policy (any log group in the account).
     const role = new iam.Role(this, `${fnId}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     const fn = new NodejsFunction(this, fnId, {
-      entry: opts.entry,
-      handler: 'handler',
+      // From the package: the handler pre-bundled at pack time (bundling is then skipped); from a checkout: the entry file.
+      ...handlerCode(fnId, spec.handler, opts.entry),
       description: `canary-switch: ${spec.description}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -660,11 +659,15 @@ function propsProblems(props: CanarySwitchProps, stack: Stack): string[] {
       problems.push(`${field} = "${arn}": in account ${env.account}, but the stack deploys to account ${stack.account}; ELB has no cross-account access, so deploy the stack into ${env.account}`);
     }
   };
+  // An ARN known only at deploy (e.g. listener.listenerArn of an ALB in the same CDK app) is
+  // granted as it is; CloudFormation resolves it.
   listenerArns.forEach((arn, i) => {
+    if (!concrete(arn)) return;
     if (!isListenerArn(arn)) problems.push(`listenerArns[${i}] = ${JSON.stringify(arn)}: not a listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>)`);
     else sameEnv(`listenerArns[${i}]`, arn);
   });
   ruleArns.forEach((arn, i) => {
+    if (!concrete(arn)) return;
     if (!isRuleArn(arn)) problems.push(`ruleArns[${i}] = ${JSON.stringify(arn)}: not a listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<id>/<id>)`);
     else sameEnv(`ruleArns[${i}]`, arn);
   });
