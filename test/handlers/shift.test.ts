@@ -136,7 +136,9 @@ describe('shift: rule mode', () => {
   });
 
   it('a rule of another listener → RuleNotOnListener, no write', async () => {
-    const state = stateFor(baseInput({ target: { ...ruleTarget, ruleArn: ARN.ruleOfOtherListener } }), { original: ruleActions(1, 0) });
+    // Validation refuses such an input at Prepare; the provider still refuses it on its own.
+    const state = stateFor(baseInput({ target: ruleTarget }), { original: ruleActions(1, 0) });
+    state.input.target.ruleArn = ARN.ruleOfOtherListener;
     const err = await failure(state);
     expect(err.name).toBe('RuleNotOnListener');
     expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0);
