@@ -77,7 +77,7 @@ describe('shift: OIDC + three target groups + stickiness', () => {
     expect(audits[0]).toMatchObject({
       TableName: TABLE,
       Item: {
-        pk: `rollout#${ARN.execution}`,
+        pk: `audit#${ARN.execution}`,
         action: 'shift',
         from: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 },
         to: { [ARN.blue]: 99, [ARN.green]: 1, [ARN.legacy]: 1 },
