@@ -24,6 +24,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BUNDLE, REPO_ROOT, handlerEntry, type HandlerName } from './bundle.ts';
+import { ITEM_ACCESS, OPERATOR_ITEM_ACCESS, executionLogGroupName, itemStatements, reserveConcurrency } from './least-privilege.ts';
 import {
   arnEnv,
   isListenerArn,
@@ -238,7 +239,9 @@ export class CanarySwitch extends Construct {
           : {}),
       });
       const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
-      if (tableActions.length > 0) this.table.grant(fn, ...tableActions);
+      // Each action on the items it needs only (partition key prefixes; infra/least-privilege.ts).
+      for (const statement of itemStatements(this.table.tableArn, fnId, ITEM_ACCESS[fnId] ?? {}, tableActions)) fn.addToRolePolicy(statement);
+      reserveConcurrency(fn, fnId);
       if (spec.elbRead) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.elb, resources: ['*'] }));
       if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.alarms, resources: ['*'] }));
       if (spec.elbModify) for (const statement of modify) fn.addToRolePolicy(statement);
@@ -261,7 +264,7 @@ export class CanarySwitch extends Construct {
       );
     }
 
-    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', { retention: logRetention });
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', { retention: logRetention, logGroupName: executionLogGroupName(stack.stackName, this.node.path) });
     this.stateMachine = new sfn.StateMachine(this, 'Rollout', {
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions: Object.fromEntries(Object.entries(taskFunctions).map(([k, fn]) => [k, fn.functionArn])),
@@ -417,7 +420,9 @@ export class CanarySwitch extends Construct {
       statements: [
         new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions', 'states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [sm.stateMachineArn] }),
         new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'], resources: [executions] }),
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'], resources: [this.table.tableArn] }),
+        // Reads any item (and Scans for pending approvals); writes approval decisions and their audit only.
+        ...itemStatements(this.table.tableArn, 'the operator policy', OPERATOR_ITEM_ACCESS, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+        new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }),
         new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.elb, ...UNSCOPABLE_READS.alarms], resources: ['*'] }),
       ],
     });
