@@ -121,14 +121,15 @@ describe('props', () => {
     const message = synthError({
       listenerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1', LISTENER.replace('us-east-1', 'eu-west-1'), LISTENER.replace('123456789012', '210987654321')],
       ruleArns: [LISTENER],
-      slack: { secretArn: 'canary-switch/slack', allowedUsers: ['alice'], teamId: 'acme', appId: 'x', channel: '#ops' },
+      slack: { botTokenSecretArn: 'canary-switch/slack', signingSecretArn: 'canary-switch/slack-signing', allowedUsers: ['alice'], teamId: 'acme', appId: 'x', channel: '#ops' },
     });
     expect(message).toContain('listenerArns[0] = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1": not a listener ARN');
     expect(message).toContain('listenerArns[1] = "arn:aws:elasticloadbalancing:eu-west-1:');
     expect(message).toContain('in eu-west-1, but the stack deploys to us-east-1');
     expect(message).toContain('in account 210987654321, but the stack deploys to account 123456789012');
     expect(message).toContain('ruleArns[0] = ');
-    expect(message).toContain('slack.secretArn = "canary-switch/slack": expected the secret\'s complete ARN');
+    expect(message).toContain('slack.botTokenSecretArn = "canary-switch/slack": expected the secret\'s complete ARN');
+    expect(message).toContain('slack.signingSecretArn = "canary-switch/slack-signing": expected the secret\'s complete ARN');
     expect(message).toContain('slack.allowedUsers[0] = "alice": not a Slack user id');
     expect(message).toContain('slack.teamId = "acme"');
     expect(message).toContain('slack.appId = "x"');
