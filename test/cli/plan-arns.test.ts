@@ -1,5 +1,5 @@
 // `canary-switch plan` shows the insufficientData hold bound, and refuses ARNs that contradict each other offline, before anything is deployed or started.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,10 +22,15 @@ describe('plan: the insufficientData "wait" hold is bounded and shown', () => {
     const h = harness();
     expect(await h.run('plan', 'rollout.json', '--json')).toBe(0);
     const base = JSON.parse(h.stdout()) as { input: Record<string, unknown> };
-    const file = join(mkdtempSync(join(tmpdir(), 'cs-plan-')), 'wait.json');
-    writeFileSync(file, JSON.stringify({ ...base.input, insufficientData: 'wait', insufficientDataWaitSeconds: 900 }));
-    const w = harness();
-    expect(await w.run('plan', file)).toBe(0);
-    expect(w.stdout()).toContain('INSUFFICIENT_DATA: hold the step until there is data, at most 15m past the bake, then roll back');
+    const dir = mkdtempSync(join(tmpdir(), 'cs-plan-'));
+    try {
+      const file = join(dir, 'wait.json');
+      writeFileSync(file, JSON.stringify({ ...base.input, insufficientData: 'wait', insufficientDataWaitSeconds: 900 }));
+      const w = harness();
+      expect(await w.run('plan', file)).toBe(0);
+      expect(w.stdout()).toContain('INSUFFICIENT_DATA: hold the step until there is data, at most 15m past the bake, then roll back');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
