@@ -26,6 +26,7 @@ import { Construct } from 'constructs';
 import { handlerCode } from './assets.ts';
 import { BUNDLE, REPO_ROOT, handlerEntry } from './bundle.ts';
 import type { HandlerName } from './handlers.ts';
+import { ITEM_ACCESS, OPERATOR_ITEM_ACCESS, executionLogGroupName, itemStatements, reserveConcurrency } from './least-privilege.ts';
 import {
   arnEnv,
   isListenerArn,
@@ -44,10 +45,16 @@ export const ASL_PATH = join(REPO_ROOT, 'statemachine', 'rollout.asl.json');
 /** Slack approvals and notifications. Without it, no Slack endpoint is deployed. */
 export interface SlackProps {
   /**
-   * Complete ARN (with the 6-character suffix) of a Secrets Manager secret holding
-   * `{"botToken": "xoxb-…", "signingSecret": "…"}`. Create it yourself; secrets never go in a template.
+   * Complete ARN (with the 6-character suffix) of the Secrets Manager secret holding the bot token
+   * (`xoxb-…`, or JSON `{"botToken": "xoxb-…"}`). Every function that posts can read it.
+   * Create it yourself; secrets never go in a template.
    */
-  readonly secretArn: string;
+  readonly botTokenSecretArn: string;
+  /**
+   * Complete ARN of the secret holding the app's signing secret (plain, or JSON `{"signingSecret": "…"}`).
+   * Only the Slack callback can read it: it is what makes a forged click fail.
+   */
+  readonly signingSecretArn: string;
   /** Slack user ids (U…/W…) allowed to approve or reject. At least one. */
   readonly allowedUsers: readonly string[];
   /** The workspace (team) id, T…: clicks from any other workspace are refused. */
@@ -205,10 +212,11 @@ export class CanarySwitch extends Construct {
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    const slackSecret = props.slack ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackSecret', props.slack.secretArn) : undefined;
+    const slackSecret = props.slack ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackBotTokenSecret', props.slack.botTokenSecretArn) : undefined;
+    const signingSecret = props.slack ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SlackSigningSecret', props.slack.signingSecretArn) : undefined;
     const slackEnv: Record<string, string> = props.slack
       ? {
-          SLACK_SECRET_ARN: props.slack.secretArn,
+          SLACK_BOT_TOKEN_SECRET_ARN: props.slack.botTokenSecretArn,
           SLACK_ALLOWED_USERS: props.slack.allowedUsers.join(','),
           SLACK_TEAM_ID: props.slack.teamId,
           ...(props.slack.appId ? { SLACK_APP_ID: props.slack.appId } : {}),
@@ -238,17 +246,21 @@ export class CanarySwitch extends Construct {
           // Prepare holds the listener lock as long as an execution can live.
           ...(fnId === 'Prepare' ? { EXECUTION_TIMEOUT_SECONDS: String(executionTimeout.toSeconds()) } : {}),
           ...(spec.slack ? slackEnv : {}),
+          ...(fnId === 'SlackCallback' && props.slack ? { SLACK_SIGNING_SECRET_ARN: props.slack.signingSecretArn } : {}),
         },
         ...(fnId === 'SafetyNet'
           ? { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.seconds(60) }
           : {}),
       });
       const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
-      if (tableActions.length > 0) this.table.grant(fn, ...tableActions);
+      // Each action on the items it needs only (partition key prefixes; infra/least-privilege.ts).
+      for (const statement of itemStatements(this.table.tableArn, fnId, ITEM_ACCESS[fnId] ?? {}, tableActions)) fn.addToRolePolicy(statement);
+      reserveConcurrency(fn, fnId);
       if (spec.elbRead) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.elb, resources: ['*'] }));
       if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.alarms, ...(spec.handler === 'evaluate' ? UNSCOPABLE_READS.alarmHistory : [])], resources: ['*'] }));
       if (spec.elbModify) for (const statement of modify) fn.addToRolePolicy(statement);
       if (spec.slack && slackSecret) slackSecret.grantRead(fn);
+      if (fnId === 'SlackCallback' && signingSecret) signingSecret.grantRead(fn);
       this.functions[fnId] = fn;
       return fn;
     };
@@ -267,7 +279,7 @@ export class CanarySwitch extends Construct {
       );
     }
 
-    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', { retention: logRetention });
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', { retention: logRetention, logGroupName: executionLogGroupName(stack.stackName, this.node.path) });
     this.stateMachine = new sfn.StateMachine(this, 'Rollout', {
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions: Object.fromEntries(Object.entries(taskFunctions).map(([k, fn]) => [k, fn.functionArn])),
@@ -420,7 +432,9 @@ export class CanarySwitch extends Construct {
       statements: [
         new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions', 'states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [sm.stateMachineArn] }),
         new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'], resources: [executions] }),
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'], resources: [this.table.tableArn] }),
+        // Reads any item (and Scans for pending approvals); writes approval decisions and their audit only.
+        ...itemStatements(this.table.tableArn, 'the operator policy', OPERATOR_ITEM_ACCESS, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+        new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }),
         new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.elb, ...UNSCOPABLE_READS.alarms], resources: ['*'] }),
       ],
     });
@@ -676,9 +690,10 @@ function propsProblems(props: CanarySwitchProps, stack: Stack): string[] {
   }
   const slack = props.slack;
   if (slack) {
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(slack.secretArn)) {
+    for (const field of ['botTokenSecretArn', 'signingSecretArn'] as const) {
+      if (/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(slack[field] ?? '')) continue;
       problems.push(
-        `slack.secretArn = ${JSON.stringify(slack.secretArn)}: expected the secret's complete ARN, ending in its 6-character suffix ` +
+        `slack.${field} = ${JSON.stringify(slack[field])}: expected the secret's complete ARN, ending in its 6-character suffix ` +
           '(aws secretsmanager describe-secret --secret-id <name> --query ARN)',
       );
     }

@@ -29,7 +29,8 @@ export const DeployConfigSchema = z
     shiftableTag: z.object({ key: z.string().min(1), value: z.string() }).strict().optional(),
     slack: z
       .object({
-        secretArn: z.string(),
+        botTokenSecretArn: z.string(),
+        signingSecretArn: z.string(),
         allowedUsers: z.array(z.string()),
         teamId: z.string(),
         appId: z.string().optional(),

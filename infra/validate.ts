@@ -2,8 +2,6 @@
 // discover later (a denied ModifyListener at 10:00 on Monday, an input the Prepare state rejects)
 // fails `cdk synth` instead, naming the prop, the schedule and the field. Pure: no CDK imports.
 import { validateInput, RolloutInputSchema, type RolloutInput } from '../lambdas/domain/input.ts';
-import { buildPlan } from '../lambdas/domain/plan.ts';
-import { humanSeconds } from '../lambdas/domain/rollout.ts';
 
 /** A rollout started by EventBridge Scheduler with a fixed input. */
 export interface RolloutSchedule {
@@ -98,9 +96,10 @@ export function scheduleProblems(schedule: RolloutSchedule, ctx: ScheduleContext
   problems.push(...expressionProblems(schedule.expression));
   problems.push(...timeZoneProblems(schedule.timeZone ?? 'UTC'));
 
-  const checked = validateInput(schedule.input);
+  // The same rule Prepare applies at run time, with the stack's execution timeout.
+  const checked = validateInput(schedule.input, { executionTimeoutSeconds: ctx.executionTimeoutSeconds });
   if (!checked.ok) {
-    problems.push(...checked.problems.map((p) => `input.${p}`));
+    problems.push(...checked.problems.map((p) => (p.startsWith('input:') ? p : `input.${p}`)));
   } else {
     problems.push(...inputProblems(checked.input, ctx));
     const size = JSON.stringify(schedule.input).length;
@@ -134,15 +133,6 @@ function inputProblems(input: RolloutInput, ctx: ScheduleContext): string[] {
   }
   if (!ctx.slack && input.slack) {
     problems.push(`input.slack.channel = "${input.slack.channel}": the stack has no slack props, so nothing would be posted; configure slack or remove input.slack`);
-  }
-  const plan = buildPlan(input);
-  const needs = plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds;
-  if (needs > ctx.executionTimeoutSeconds) {
-    problems.push(
-      `input: this rollout may take up to ${humanSeconds(needs)} (bake ${humanSeconds(plan.estimatedSeconds)}` +
-        `${plan.approvalGates > 0 ? ` + ${plan.approvalGates} approval${plan.approvalGates > 1 ? 's' : ''} of up to ${humanSeconds(input.approvals.timeoutSeconds)}` : ''}), ` +
-        `longer than the state machine's executionTimeout of ${humanSeconds(ctx.executionTimeoutSeconds)}; raise executionTimeout or shorten the plan`,
-    );
   }
   return problems;
 }

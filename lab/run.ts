@@ -134,6 +134,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     alarms: LAB_ALARMS,
     // At 1% of a few hundred requests a second a 1-second period can be empty; hold rather than fail.
     insufficientData: 'wait',
+    // Time-scaled like the bake: the real default holds 1800 s past a 600 s bake.
+    insufficientDataWaitSeconds: options.bakeSeconds * 3,
     minHealthyTargets: 1,
     approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
   };

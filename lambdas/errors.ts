@@ -26,6 +26,10 @@ export class RuleNotFound extends RolloutError {
 export class RuleNotOnListener extends RolloutError {
   override name = 'RuleNotOnListener';
 }
+/** ruleArn names a listener's default rule, which ModifyRule refuses; the default action is shifted without ruleArn. */
+export class DefaultRuleGiven extends RolloutError {
+  override name = 'DefaultRuleGiven';
+}
 export class UnsupportedListener extends RolloutError {
   override name = 'UnsupportedListener';
 }

@@ -2,7 +2,7 @@
 // Pure: the Evaluate handler gathers observations; this function only judges them.
 import { describeEpisode, type AlarmEpisode } from './alarm-episodes.ts';
 import type { RolloutInput } from './input.ts';
-import type { PlanStep } from './plan.ts';
+import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS, type PlanStep } from './plan.ts';
 import { formatChange, sameWeights, type PairWeights } from './weights.ts';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -34,7 +34,8 @@ export interface Position {
   expected: PairWeights;
 }
 
-export type DecisionPolicy = Pick<RolloutInput, 'bakeSeconds' | 'insufficientData' | 'minHealthyTargets'> & { steps: PlanStep[] };
+export type DecisionPolicy = Pick<RolloutInput, 'bakeSeconds' | 'insufficientData' | 'minHealthyTargets'> &
+  Partial<Pick<RolloutInput, 'insufficientDataWaitSeconds'>> & { steps: PlanStep[] };
 
 export type Action = 'bake' | 'advance' | 'promote' | 'rollback';
 
@@ -79,7 +80,16 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
   const elapsed = Math.max(0, Math.floor((obs.now - pos.stepStartedAt) / 1000));
   const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy`;
   if (noData.length > 0 && plan.insufficientData === 'wait') {
-    return { action: 'bake', reason: `holding step ${step.percent}%: alarm ${noData.join(', ')} has INSUFFICIENT_DATA (${elapsed}s baked)` };
+    // The hold is bounded (plan.ts counts it in the plan's events and time): no data for this long
+    // means the alarm cannot judge the canary, and a held step must not outlive the execution.
+    const wait = plan.insufficientDataWaitSeconds ?? DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS;
+    if (elapsed >= plan.bakeSeconds + wait) {
+      return rollback(
+        `alarm ${noData.join(', ')} still has INSUFFICIENT_DATA ${at} after ${elapsed}s (bakeSeconds ${plan.bakeSeconds} + insufficientDataWaitSeconds ${wait}); ` +
+          'check that the alarm\'s metric reports at this traffic share, or raise insufficientDataWaitSeconds',
+      );
+    }
+    return { action: 'bake', reason: `holding step ${step.percent}%: alarm ${noData.join(', ')} has INSUFFICIENT_DATA (${elapsed}s baked, rolls back at ${plan.bakeSeconds + wait}s)` };
   }
   if (elapsed < plan.bakeSeconds) {
     return { action: 'bake', reason: `baking step ${step.percent}%: ${elapsed}s of ${plan.bakeSeconds}s, ${health}` };

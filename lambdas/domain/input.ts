@@ -3,20 +3,27 @@
 // the bad value and the fix.
 // Namespace import: esbuild tree-shakes `zod` this way (94 KB) but not through `{ z }` (459 KB).
 import * as z from 'zod';
-import { historyEvents } from './plan.ts';
+import { targetProblems } from './arns.ts';
+import { limitProblems, type ExecutionLimits } from './limits.ts';
+import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
+
+export { HISTORY_EVENT_LIMIT, HISTORY_EVENT_BUDGET } from './limits.ts';
 
 export const DEFAULTS = {
   steps: [1, 10, 20, 50, 100],
   bakeSeconds: 600,
   pollSeconds: 30,
   insufficientData: 'fail',
+  insufficientDataWaitSeconds: DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS,
   minHealthyTargets: 1,
   approvalTimeoutSeconds: 3600,
   onTimeout: 'rollback',
 } as const;
 
-/** Step Functions' hard limit on events in one execution's history. */
-export const HISTORY_EVENT_LIMIT = 25_000;
+/** At most this many steps, and as many approval gates: a list is checked item by item. */
+export const MAX_STEPS = 100;
+/** Problems listed in one answer; the rest are counted (a Step Functions Cause holds 32,768 characters). */
+export const MAX_PROBLEMS_LISTED = 25;
 /** An approval can wait at most this long (a Standard execution lives at most a year; be sane). */
 export const MAX_APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
@@ -36,7 +43,9 @@ const percent = z
   .number({ error: 'must be a number, e.g. 10 or 0.1' })
   .gt(0, { error: 'must be greater than 0 (the original weights are the starting point)' })
   .lte(100, { error: 'must be at most 100' })
-  .refine((p) => Math.abs(p * 10 - Math.round(p * 10)) < 1e-9, {
+  // Exactly on the 0.1 grid: the number JSON gives for "12.3" is the one Math.round(123) / 10 gives;
+  // anything else (5e-324, 50.00000000001) would round to a weight it does not say.
+  .refine((p) => Math.round(p * 10) / 10 === p, {
     error: 'may have at most one decimal (ALB weights are integers 0–999, so 0.1% is the finest step)',
   });
 
@@ -73,7 +82,7 @@ export const RolloutInputSchema = z
     steps: z
       .array(percent, { error: 'must be a list of percentages, e.g. [1, 10, 20, 50, 100]' })
       .min(1, { error: 'must list at least one step, e.g. [100] or [1, 10, 20, 50, 100]' })
-      .max(100, { error: 'may list at most 100 steps' })
+      .max(MAX_STEPS, { error: `may list at most ${MAX_STEPS} steps` })
       .default([...DEFAULTS.steps]),
     bakeSeconds: seconds('bakeSeconds', 1).max(86_400, { error: 'must be at most 86400 (one day per step)' }).default(DEFAULTS.bakeSeconds),
     pollSeconds: seconds('pollSeconds', 1).default(DEFAULTS.pollSeconds),
@@ -86,6 +95,11 @@ export const RolloutInputSchema = z
     insufficientData: z
       .enum(['fail', 'ignore', 'wait'], { error: 'must be "fail" (roll back), "ignore" (treat as OK) or "wait" (hold the step until the alarm has data)' })
       .default(DEFAULTS.insufficientData),
+    // Optional rather than defaulted, so inputs recorded before it existed read the same; the
+    // default lives in DEFAULTS and plan.ts's holdSeconds.
+    insufficientDataWaitSeconds: seconds('insufficientDataWaitSeconds', 0)
+      .max(86_400, { error: 'must be at most 86400 (one day of holding per step)' })
+      .optional(),
     minHealthyTargets: z
       .number({ error: 'must be a whole number ≥ 1' })
       .int({ error: 'must be a whole number ≥ 1' })
@@ -93,7 +107,10 @@ export const RolloutInputSchema = z
       .default(DEFAULTS.minHealthyTargets),
     approvals: z
       .object({
-        before: z.array(percent, { error: 'must be a list of step percentages that need a human approval first, e.g. [50, 100]' }).default([]),
+        before: z
+          .array(percent, { error: 'must be a list of step percentages that need a human approval first, e.g. [50, 100]' })
+          .max(MAX_STEPS, { error: `may list at most ${MAX_STEPS} approval gates` })
+          .default([]),
         timeoutSeconds: seconds('approvals.timeoutSeconds', 60)
           .max(MAX_APPROVAL_TIMEOUT_SECONDS, { error: `must be at most ${MAX_APPROVAL_TIMEOUT_SECONDS} (7 days)` })
           .default(DEFAULTS.approvalTimeoutSeconds),
@@ -117,22 +134,49 @@ export type RolloutInput = z.output<typeof RolloutInputSchema>;
 
 export type ValidationResult = { ok: true; input: RolloutInput } | { ok: false; problems: string[] };
 
-/** Validate and apply defaults; on failure list every problem (field, value, fix). */
-export function validateInput(raw: unknown): ValidationResult {
-  const problems: string[] = [];
+/**
+ * Validate and apply defaults; on failure list every problem (field, value, fix), at most
+ * MAX_PROBLEMS_LISTED of them. `limits` adds the deployed state machine's execution timeout.
+ */
+export function validateInput(raw: unknown, limits: ExecutionLimits = {}): ValidationResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, problems: [`input: ${show(raw)} is not a JSON object; paste an object like {"target": {"listenerArn": …, "stable": …, "canary": …}}`] };
   }
+  // An oversized list is refused before anything walks it item by item.
+  const oversized = oversizedProblems(raw as Record<string, unknown>);
+  if (oversized.length > 0) return { ok: false, problems: oversized };
+  let problems: string[] = [];
   const parsed = RolloutInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(describeIssue(issue, raw));
-  }
+  if (!parsed.success) problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
-  problems.push(...crossFieldProblems(validFields(raw as Record<string, unknown>), numericSteps(raw as Record<string, unknown>)));
-  problems.push(...stepOrderProblems(raw as Record<string, unknown>), ...samePairProblems(raw as Record<string, unknown>));
-  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  const fields = validFields(raw as Record<string, unknown>);
+  problems = problems.concat(
+    crossFieldProblems(fields, numericSteps(raw as Record<string, unknown>), limits),
+    stepOrderProblems(raw as Record<string, unknown>),
+    approvalOrderProblems(raw as Record<string, unknown>),
+    samePairProblems(raw as Record<string, unknown>),
+    fields.target ? targetProblems(fields.target) : [],
+  );
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };
   return { ok: true, input: parsed.data };
+}
+
+function oversizedProblems(raw: Record<string, unknown>): string[] {
+  const approvals = raw.approvals as { before?: unknown } | undefined;
+  const lists: [string, unknown, string][] = [
+    ['steps', raw.steps, 'steps'],
+    ['approvals.before', approvals && typeof approvals === 'object' ? approvals.before : undefined, 'approval gates'],
+  ];
+  return lists
+    .filter(([, list]) => Array.isArray(list) && list.length > MAX_STEPS)
+    .map(([field, list, what]) => `${field}: ${(list as unknown[]).length.toLocaleString('en-US')} items; at most ${MAX_STEPS} ${what} are allowed (other fields are checked once it is at most ${MAX_STEPS})`);
+}
+
+function capped(problems: string[]): string[] {
+  if (problems.length <= MAX_PROBLEMS_LISTED) return problems;
+  const rest = problems.length - MAX_PROBLEMS_LISTED;
+  return [...problems.slice(0, MAX_PROBLEMS_LISTED), `… and ${rest} more problem${rest === 1 ? '' : 's'}; fix these and validate again`];
 }
 
 function validFields(raw: Record<string, unknown>): Partial<RolloutInput> {
@@ -150,7 +194,7 @@ function numericSteps(raw: Record<string, unknown>): number[] | undefined {
   return Array.isArray(steps) && steps.every((p) => typeof p === 'number') ? (steps as number[]) : undefined;
 }
 
-function crossFieldProblems(v: Partial<RolloutInput>, givenSteps: number[] | undefined): string[] {
+function crossFieldProblems(v: Partial<RolloutInput>, givenSteps: number[] | undefined, limits: ExecutionLimits): string[] {
   const problems: string[] = [];
   const { steps, bakeSeconds, pollSeconds, approvals } = v;
   // approvals.before is checked against the steps as given, so one bad step does not hide it.
@@ -168,18 +212,10 @@ function crossFieldProblems(v: Partial<RolloutInput>, givenSteps: number[] | und
   // Not gated on the rules above: none of them changes the event count much, and hiding this one
   // would make the operator fix the input twice.
   if (steps && bakeSeconds !== undefined && pollSeconds !== undefined) {
-    const full = RolloutInputSchema.safeParse({ ...v, target: v.target ?? PLACEHOLDER_TARGET });
-    if (full.success) {
-      const events = historyEvents(full.data);
-      if (events > HISTORY_EVENT_LIMIT) {
-        const minPoll = smallestPollWithinLimit(full.data);
-        problems.push(
-          `pollSeconds = ${pollSeconds}: this plan needs about ${events.toLocaleString('en-US')} Step Functions history events ` +
-            `(${steps.length} steps × ${Math.ceil(bakeSeconds / pollSeconds)} polls), over the ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')}-event limit; ` +
-            `raise pollSeconds to at least ${minPoll}, or shorten bakeSeconds, or use fewer steps`,
-        );
-      }
-    }
+    // approvals.before outside the steps count no gate; the problem above names them.
+    const gates = approvals ? { ...approvals, before: approvals.before.filter((p) => steps.includes(p)) } : undefined;
+    const full = RolloutInputSchema.safeParse({ ...v, target: v.target ?? PLACEHOLDER_TARGET, ...(gates ? { approvals: gates } : {}) });
+    if (full.success) problems.push(...limitProblems(full.data, limits));
   }
   return problems;
 }
@@ -208,12 +244,18 @@ function stepOrderProblems(raw: Record<string, unknown>): string[] {
   return problems;
 }
 
-/** The smallest pollSeconds that keeps this plan under the history limit (bakeSeconds if none does). */
-function smallestPollWithinLimit(input: RolloutInput): number {
-  for (let poll = input.pollSeconds + 1; poll < input.bakeSeconds; poll++) {
-    if (historyEvents({ ...input, pollSeconds: poll }) <= HISTORY_EVENT_LIMIT) return poll;
-  }
-  return input.bakeSeconds;
+/** approvals.before on the numbers given: each gate once, in ascending order like the steps. */
+function approvalOrderProblems(raw: Record<string, unknown>): string[] {
+  const before = (raw.approvals as { before?: unknown } | undefined)?.before;
+  if (!Array.isArray(before) || !before.every((p) => typeof p === 'number')) return [];
+  const problems: string[] = [];
+  before.forEach((p: number, i) => {
+    const prev = before[i - 1] as number | undefined;
+    if (prev !== undefined && p <= prev) {
+      problems.push(`approvals.before[${i}] = ${p}: approval gates must strictly increase (the one before is ${prev}); list each step once, in ascending order`);
+    }
+  });
+  return problems;
 }
 
 const PLACEHOLDER_TARGET = { listenerArn: EXAMPLE.listener, stable: EXAMPLE.targetGroup, canary: EXAMPLE.targetGroup.replace('blue', 'green') };

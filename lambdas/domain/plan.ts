@@ -53,6 +53,20 @@ export function buildPlan(input: RolloutInput): Plan {
   };
 }
 
+/** How long a step may hold past bakeSeconds while an alarm has INSUFFICIENT_DATA, unless the input says. */
+export const DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS = 1800;
+
+/** The longest a step may hold past bakeSeconds for INSUFFICIENT_DATA (0 when it cannot hold at all). */
+export function holdSeconds(input: Pick<RolloutInput, 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds'>): number {
+  if (input.insufficientData !== 'wait' || input.alarms.length === 0) return 0;
+  return input.insufficientDataWaitSeconds ?? DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS;
+}
+
+/** Evaluations of the longest step: baking, then holding to the insufficientData "wait" bound. */
+export function worstPollsPerStep(input: Pick<RolloutInput, 'bakeSeconds' | 'pollSeconds' | 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds'>): number {
+  return Math.ceil((input.bakeSeconds + holdSeconds(input)) / input.pollSeconds);
+}
+
 /** Bake waits per step: the step is evaluated after each poll until bakeSeconds have passed. */
 function pollsPer(input: Pick<RolloutInput, 'bakeSeconds' | 'pollSeconds'>): number {
   return Math.ceil(input.bakeSeconds / input.pollSeconds);
@@ -65,10 +79,10 @@ export function stateTransitions(input: RolloutInput): number {
   return 1 + input.steps.length * perStep + gates + 2;
 }
 
-/** History events of the longest path, the figure Step Functions caps at 25,000. */
+/** History events of the longest path (holds included), the figure Step Functions caps at 25,000. */
 export function historyEvents(input: RolloutInput): number {
   const gates = input.approvals.before.length;
   const perPoll = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
-  const perStep = EVENTS.choice + EVENTS.lambdaTask + pollsPer(input) * perPoll;
+  const perStep = EVENTS.choice + EVENTS.lambdaTask + worstPollsPerStep(input) * perPoll;
   return EVENTS.execution + EVENTS.lambdaTask + input.steps.length * perStep + gates * EVENTS.tokenTask + EVENTS.lambdaTask + EVENTS.terminal;
 }

@@ -22,7 +22,9 @@ export interface PrepareEvent {
 const LOCK_MARGIN_SECONDS = 3600;
 
 export async function handler(event: PrepareEvent): Promise<RolloutState> {
-  const checked = validateInput(event.input);
+  // The state machine's timeout (set by the stack): a plan that cannot finish within it is refused.
+  const executionLimit = Number(process.env.EXECUTION_TIMEOUT_SECONDS ?? 0) || 0;
+  const checked = validateInput(event.input, executionLimit > 0 ? { executionTimeoutSeconds: executionLimit } : {});
   if (!checked.ok) throw new InvalidInput(checked.problems);
   const input = checked.input;
   const plan = buildPlan(input);
@@ -30,9 +32,8 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   const lockKey = lockKeyFor(target);
   const db = store();
   const what = target.ruleArn ? `rule ${target.ruleArn}` : `listener ${target.listenerArn}`;
-  // The lock must outlive the execution (a step held by insufficientData "wait" has no end but the
-  // state machine's timeout); the rollback path and the safety net release it when the rollout ends.
-  const executionLimit = Number(process.env.EXECUTION_TIMEOUT_SECONDS ?? 0) || 0;
+  // The lock must outlive the execution; the rollback path and the safety net release it when the
+  // rollout ends.
   const lockSeconds = Math.max(plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds, executionLimit) + LOCK_MARGIN_SECONDS;
 
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);

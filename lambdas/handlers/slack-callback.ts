@@ -21,7 +21,7 @@ import {
 } from '../domain/slack-messages.ts';
 import { answerApproval } from '../providers/approvals.ts';
 import { client, defineClient } from '../providers/clients.ts';
-import { countSlackFailure, safeError, slackApi, slackNotifier, slackSecret, slackSettings, SlackNotifier } from '../providers/slack.ts';
+import { countSlackFailure, safeError, slackApi, slackNotifier, slackSettings, slackSigningSecret, SlackNotifier } from '../providers/slack.ts';
 import { log, now, store } from './deps.ts';
 
 defineClient('sfn', () => new SFNClient({}));
@@ -79,7 +79,7 @@ async function handle(event: unknown): Promise<Result> {
 
   let signingSecret: string;
   try {
-    signingSecret = (await slackSecret()).signingSecret;
+    signingSecret = await slackSigningSecret();
   } catch (err) {
     log.error('cannot verify Slack requests: the Slack secret is unavailable', { error: safeError(err) });
     return respond(503, 'canary-switch cannot verify Slack requests right now; nothing changed.');

@@ -10,7 +10,7 @@ import {
   type ElasticLoadBalancingV2Client,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { InvalidInput, ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
+import { DefaultRuleGiven, ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
 import type { PairWeights } from '../domain/weights.ts';
 import { formatSplit } from '../domain/weights.ts';
 import { aws } from './aws-errors.ts';
@@ -85,8 +85,10 @@ export class AlbShifter implements TrafficShifter {
       const listener = out.Listeners?.[0];
       if (!listener) throw notFoundListener(arn);
       if (!SUPPORTED_PROTOCOLS.has(listener.Protocol ?? '')) {
+        // Not "NLBs cannot weigh": they can (weighted target groups, November 2025). This provider
+        // reads and writes ALB listeners only.
         throw new UnsupportedListener(
-          `listener ${arn} uses ${listener.Protocol}; weighted target groups need an Application Load Balancer listener (HTTP or HTTPS)`,
+          `listener ${arn} uses ${listener.Protocol} (a Network Load Balancer listener: TCP, UDP, TCP_UDP or TLS); canary-switch supports Application Load Balancer listeners (HTTP or HTTPS) today`,
         );
       }
       return listener;
@@ -105,7 +107,11 @@ export class AlbShifter implements TrafficShifter {
       const rule = out.Rules?.[0];
       if (!rule) throw notFoundRule(ruleArn);
       if (rule.IsDefault) {
-        throw new InvalidInput([`target.ruleArn ${ruleArn} is the listener's default rule, which AWS changes only through ModifyListener; leave ruleArn out to shift the listener's default action`]);
+        // ModifyRule refuses default rules (OperationNotPermitted); the default rule is the
+        // listener's default action, shifted with ModifyListener under the listener's own lock.
+        throw new DefaultRuleGiven(
+          `rule ${ruleArn} is the default rule of listener ${this.target.listenerArn}, which ModifyRule cannot change (OperationNotPermitted); leave ruleArn out to shift the listener's default action`,
+        );
       }
       return rule.Actions ?? [];
     } catch (err) {

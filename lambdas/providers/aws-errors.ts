@@ -2,25 +2,48 @@
 // retries them with backoff and jitter); everything else propagates as it is.
 import { Transient } from '../errors.ts';
 
+// The AWS SDK's throttling codes (@smithy/core service-error-classification THROTTLING_ERROR_CODES)
+// but LimitExceededException: for ELB (and most services) it means a quota is used up, which no
+// retry within minutes cures; retrying it only delays the rollback that should follow.
 const THROTTLING = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
   'Throttling',
   'ThrottlingException',
-  'ThrottledException',
   'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ProvisionedThroughputExceededException',
-  'RequestThrottledException',
-  'LimitExceededException',
+  'TransactionInProgressException',
 ]);
-const NETWORK = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+const NOT_TRANSIENT = new Set(['LimitExceededException']);
+const NETWORK = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const e = err as Error & { $retryable?: unknown; $metadata?: { httpStatusCode?: number }; code?: string };
+  if (NOT_TRANSIENT.has(e.name)) return false;
   if (THROTTLING.has(e.name) || NETWORK.has(e.name) || (e.code !== undefined && NETWORK.has(e.code))) return true;
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  // 429 Too Many Requests is throttling whatever the error code says.
+  return status !== undefined && (status === 429 || status >= 500);
 }
 
 /** Run one AWS call; a transient failure is rethrown as `Transient` naming what was being done. */

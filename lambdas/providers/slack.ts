@@ -1,4 +1,4 @@
-// Slack: the bot token and signing secret (Secrets Manager, cached across warm invocations), a thin
+// Slack: the bot token and the signing secret (two Secrets Manager secrets, cached across warm invocations), a thin
 // client over @slack/web-api, and SlackNotifier, which posts a rollout's progress threaded under its
 // first message. Everything is injectable (setSlackApi, setSlackSecret, setSecretsClient,
 // installSlackNotifier) so tests and the lab run without network.
@@ -22,58 +22,76 @@ import { RolloutStore } from './store.ts';
 // ---------------------------------------------------------------------------------------------
 // Secret
 
+/** Both values, for tests and the lab (setSlackSecret). Deployed, they are two secrets. */
 export interface SlackSecret {
   botToken: string;
   signingSecret: string;
 }
 
-/** Re-read the secret now and then so a rotated token is picked up without a redeploy. */
+/** Re-read the secrets now and then so a rotated token is picked up without a redeploy. */
 const SECRET_CACHE_MS = 15 * 60_000;
 
 let secretsClient: SecretsManagerClient | undefined;
 let secretOverride: SlackSecret | undefined;
-let secretCache: { value: Promise<SlackSecret>; at: number } | undefined;
+let secretCache = new Map<string, { value: Promise<string>; at: number }>();
 
 export function setSecretsClient(c: SecretsManagerClient | undefined): void {
   secretsClient = c;
-  secretCache = undefined;
+  secretCache = new Map();
 }
 
-/** Use this secret instead of Secrets Manager (lab, tests); `undefined` goes back to SLACK_SECRET_ARN. */
+/** Use these values instead of Secrets Manager (lab, tests); `undefined` goes back to the secrets named by the env. */
 export function setSlackSecret(secret: SlackSecret | undefined): void {
   secretOverride = secret;
-  secretCache = undefined;
+  secretCache = new Map();
 }
 
-export async function slackSecret(nowMs = Date.now()): Promise<SlackSecret> {
-  if (secretOverride) return secretOverride;
-  if (secretCache && nowMs - secretCache.at < SECRET_CACHE_MS) return secretCache.value;
-  const arn = process.env.SLACK_SECRET_ARN;
-  if (!arn) throw new Error('SLACK_SECRET_ARN is not set: Slack is not configured');
-  const value = fetchSecret(arn);
-  secretCache = { value, at: nowMs };
+/**
+ * The bot token (SLACK_BOT_TOKEN_SECRET_ARN): every function that posts can read it. The signing
+ * secret is a separate secret (SLACK_SIGNING_SECRET_ARN) that only the Slack callback can read.
+ */
+export function slackBotToken(nowMs = Date.now()): Promise<string> {
+  if (secretOverride) return Promise.resolve(secretOverride.botToken);
+  return secretValue('SLACK_BOT_TOKEN_SECRET_ARN', 'botToken', nowMs);
+}
+
+/** The signing secret (SLACK_SIGNING_SECRET_ARN): only the Slack callback has it, and reads nothing else to verify a request. */
+export function slackSigningSecret(nowMs = Date.now()): Promise<string> {
+  if (secretOverride) return Promise.resolve(secretOverride.signingSecret);
+  return secretValue('SLACK_SIGNING_SECRET_ARN', 'signingSecret', nowMs);
+}
+
+async function secretValue(envName: string, field: keyof SlackSecret, nowMs: number): Promise<string> {
+  const arn = process.env[envName];
+  if (!arn) throw new Error(`${envName} is not set: Slack is not configured for this function`);
+  const cached = secretCache.get(arn + field);
+  if (cached && nowMs - cached.at < SECRET_CACHE_MS) return cached.value;
+  const value = fetchSecret(arn, field);
+  secretCache.set(arn + field, { value, at: nowMs });
   // A failed read is not cached: the next invocation tries again.
   value.catch(() => {
-    if (secretCache?.value === value) secretCache = undefined;
+    if (secretCache.get(arn + field)?.value === value) secretCache.delete(arn + field);
   });
   return value;
 }
 
-async function fetchSecret(arn: string): Promise<SlackSecret> {
+/** The secret string itself, or its `field` when it is JSON (so one old combined secret still works for both). */
+async function fetchSecret(arn: string, field: keyof SlackSecret): Promise<string> {
   const sm = (secretsClient ??= new SecretsManagerClient({}));
   const out = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
+  const text = out.SecretString ?? '';
   let parsed: unknown;
   try {
-    parsed = JSON.parse(out.SecretString ?? '');
+    parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
   }
-  const s = parsed as Partial<SlackSecret> | undefined;
+  const value = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[field] : parsed === undefined ? text.trim() : undefined;
   // Never echo the secret's content in an error.
-  if (!s || typeof s.botToken !== 'string' || !s.botToken || typeof s.signingSecret !== 'string' || !s.signingSecret) {
-    throw new Error(`secret ${arn} must be JSON {"botToken": "xoxb-…", "signingSecret": "…"} with both values set`);
+  if (typeof value !== 'string' || !value) {
+    throw new Error(`secret ${arn} must hold the Slack ${field} as its plain value (or JSON {"${field}": "…"})`);
   }
-  return { botToken: s.botToken, signingSecret: s.signingSecret };
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +176,7 @@ export function setSlackApi(api: SlackApi | undefined): void {
 
 export async function slackApi(): Promise<SlackApi> {
   if (apiOverride) return apiOverride;
-  const { botToken } = await slackSecret();
+  const botToken = await slackBotToken();
   if (apiCache?.token !== botToken) apiCache = { token: botToken, api: webClientApi(botToken) };
   return apiCache.api;
 }
@@ -313,9 +331,9 @@ export function slackNotifier(): SlackNotifier | undefined {
   return installed;
 }
 
-/** Called once at module load (handlers/deps.ts): Slack is on exactly when SLACK_SECRET_ARN is set. */
+/** Called once at module load (handlers/deps.ts): Slack is on exactly when SLACK_BOT_TOKEN_SECRET_ARN is set. */
 export function configureSlackFromEnv(env: NodeJS.ProcessEnv = process.env): SlackNotifier | undefined {
-  if (env.SLACK_SECRET_ARN) installSlackNotifier(new SlackNotifier({ defaultChannel: slackSettings(env).defaultChannel }));
+  if (env.SLACK_BOT_TOKEN_SECRET_ARN) installSlackNotifier(new SlackNotifier({ defaultChannel: slackSettings(env).defaultChannel }));
   return installed;
 }
 
@@ -323,7 +341,7 @@ export function configureSlackFromEnv(env: NodeJS.ProcessEnv = process.env): Sla
 export function resetSlack(): void {
   secretsClient = undefined;
   secretOverride = undefined;
-  secretCache = undefined;
+  secretCache = new Map();
   apiOverride = undefined;
   apiCache = undefined;
   failures = 0;

@@ -1,7 +1,10 @@
 // Durable state in one DynamoDB table (pk, sk; TTL attribute `expiresAt`, epoch seconds):
 //   lock#<listener or rule ARN> / lock           the per-listener lock, owner = execution ARN
 //   rollout#<execution ARN>     / rollout        target, recorded original, status
-//   rollout#<execution ARN>     / audit#<time>#… every weight change with who and why
+//   audit#<execution ARN>       / audit#<time>#… every weight change with who and why (its own
+//                                                 partition: roles that audit, the Slack callback and
+//                                                 operators, cannot write rollout# records; IAM
+//                                                 dynamodb:LeadingKeys sees only the partition key)
 //   approval#<short id>         / approval       task token behind a Slack button (value ≤ 2,000 chars)
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -193,19 +196,23 @@ export class RolloutStore {
   async audit(executionArn: string, entry: AuditEntry): Promise<void> {
     const sk = `audit#${entry.at}#${Math.random().toString(36).slice(2, 8)}`;
     await aws('DynamoDB PutItem (audit)', () =>
-      this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `rollout#${executionArn}`, sk, ...entry, expiresAt: this.epoch(RECORD_TTL_SECONDS) } })),
+      this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `audit#${executionArn}`, sk, ...entry, expiresAt: this.epoch(RECORD_TTL_SECONDS) } })),
     );
   }
 
   async auditTrail(executionArn: string): Promise<AuditEntry[]> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
-        ExpressionAttributeValues: { ':pk': `rollout#${executionArn}`, ':audit': 'audit#' },
-      }),
-    );
-    return (out.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...entry }) => entry as AuditEntry);
+    // Entries written before the audit had its own partition live under rollout#.
+    const query = (pk: string) =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
+          ExpressionAttributeValues: { ':pk': pk, ':audit': 'audit#' },
+        }),
+      );
+    const outs = await Promise.all([query(`audit#${executionArn}`), query(`rollout#${executionArn}`)]);
+    const items = outs.flatMap((o) => o.Items ?? []).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+    return items.map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...entry }) => entry as AuditEntry);
   }
 
   async putApproval(record: ApprovalRecord, ttlSeconds: number): Promise<void> {

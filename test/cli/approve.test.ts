@@ -61,7 +61,7 @@ describe('approve', () => {
     ]);
     // The audit trail gets who let traffic move.
     expect(h.dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
-      pk: `rollout#${ARN.execution}`,
+      pk: `audit#${ARN.execution}`,
       action: 'approval',
       by: 'arn:aws:sts::123456789012:assumed-role/sre/alice',
       why: 'approved by arn:aws:sts::123456789012:assumed-role/sre/alice before step 50%',

@@ -26,7 +26,7 @@ describe('plan', () => {
         ETA        50m of baking, plus up to 2h waiting for approvals
         states     Prepare, then per step: [RequestApproval →] Shift → 20 × (Bake → Evaluate → Decide), then Finalize → Promoted
                    any failure or alarm → Rollback to the recorded original → RolledBack
-        cost       315 state transitions, 961 history events (limit 25,000): ≈$0.0079 per rollout (Standard workflow, $0.025 per 1,000 transitions)
+        cost       315 state transitions, 961 history events at most (limit 25,000, refused above 20,000): ≈$0.0079 per rollout (Standard workflow, $0.025 per 1,000 transitions)
       "
     `);
     expect(h.stderr()).toBe('');

@@ -243,7 +243,10 @@ describe('prepare: pre-flight failures release the lock', () => {
     world.listener = { ListenerArn: ARN.listener, Protocol: 'TCP', Port: 443, DefaultActions: [{ Type: 'forward', TargetGroupArn: ARN.blue }] };
     const err = await failure();
     expect(err.name).toBe('UnsupportedListener');
-    expect(err.message).toBe(`listener ${ARN.listener} uses TCP; weighted target groups need an Application Load Balancer listener (HTTP or HTTPS)`);
+    expect(err.message).toBe(
+      `listener ${ARN.listener} uses TCP (a Network Load Balancer listener: TCP, UDP, TCP_UDP or TLS); canary-switch supports Application Load Balancer listeners (HTTP or HTTPS) today`,
+    );
+    expect(err.message).not.toMatch(/weight/i);
     expectLockReleased();
   });
 
@@ -266,12 +269,40 @@ describe('prepare: pre-flight failures release the lock', () => {
     expect(err.message).toContain('has no forward action with stable target group blue; found: no forward action.');
   });
 
-  it('rule of another listener → RuleNotOnListener, before any rule call', async () => {
+  it('rule of another listener → InvalidInput from validation, before the lock or any AWS call', async () => {
     const err = await failure(event(baseInput({ target: { listenerArn: ARN.listener, ruleArn: ARN.ruleOfOtherListener, stable: ARN.blue, canary: ARN.green } })));
-    expect(err.name).toBe('RuleNotOnListener');
-    expect(err.message).toBe(`rule ${ARN.ruleOfOtherListener} belongs to listener ${ARN.otherListener}, not ${ARN.listener}; use that listener's ARN or a rule of this listener`);
-    expect(elb.commandCalls(DescribeRulesCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual({ ...lockRelease, Key: { pk: `lock#${ARN.ruleOfOtherListener}`, sk: 'lock' } });
+    expect(err.name).toBe('InvalidInput');
+    expect(err.message).toBe(
+      `invalid rollout input (1 problem):\n- target.ruleArn = "${ARN.ruleOfOtherListener}": belongs to listener ${ARN.otherListener}, not target.listenerArn ${ARN.listener}; give that listener's ARN, or a rule of this listener`,
+    );
+    expect(elb.calls()).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("the listener's default rule as ruleArn → DefaultRuleGiven (ModifyRule refuses default rules), lock released, nothing written", async () => {
+    world.rules[ARN.rule] = { RuleArn: ARN.rule, Priority: 'default', Conditions: [], Actions: world.listener.DefaultActions, IsDefault: true };
+    const err = await failure(event(baseInput({ target: { listenerArn: ARN.listener, ruleArn: ARN.rule, stable: ARN.blue, canary: ARN.green } })));
+    expect(err.name).toBe('DefaultRuleGiven');
+    expect(err.message).toBe(
+      `rule ${ARN.rule} is the default rule of listener ${ARN.listener}, which ModifyRule cannot change (OperationNotPermitted); leave ruleArn out to shift the listener's default action`,
+    );
+    expectNoWrites();
+    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual({ ...lockRelease, Key: { pk: `lock#${ARN.rule}`, sk: 'lock' } });
+  });
+
+  it('a plan longer than the execution timeout (EXECUTION_TIMEOUT_SECONDS) → InvalidInput with the numbers, before the lock', async () => {
+    process.env.EXECUTION_TIMEOUT_SECONDS = '7200';
+    try {
+      const err = await failure(event(baseInput({ steps: [50, 100], bakeSeconds: 3600, pollSeconds: 60, approvals: { before: [100], timeoutSeconds: 600 } })));
+      expect(err.name).toBe('InvalidInput');
+      expect(err.message).toBe(
+        "invalid rollout input (1 problem):\n- input: this rollout may take up to 130m (2 steps × 60 polls of 1m, + 1 approval of up to 10m), " +
+          "longer than the state machine's execution timeout of 2h; raise the stack's executionTimeout or shorten the plan",
+      );
+      expect(ddb.calls()).toHaveLength(0);
+    } finally {
+      delete process.env.EXECUTION_TIMEOUT_SECONDS;
+    }
   });
 
   it('rule not found → RuleNotFound', async () => {

@@ -77,7 +77,7 @@ describe('shift: OIDC + three target groups + stickiness', () => {
     expect(audits[0]).toMatchObject({
       TableName: TABLE,
       Item: {
-        pk: `rollout#${ARN.execution}`,
+        pk: `audit#${ARN.execution}`,
         action: 'shift',
         from: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 },
         to: { [ARN.blue]: 99, [ARN.green]: 1, [ARN.legacy]: 1 },
@@ -136,7 +136,9 @@ describe('shift: rule mode', () => {
   });
 
   it('a rule of another listener → RuleNotOnListener, no write', async () => {
-    const state = stateFor(baseInput({ target: { ...ruleTarget, ruleArn: ARN.ruleOfOtherListener } }), { original: ruleActions(1, 0) });
+    // Validation refuses such an input at Prepare; the provider still refuses it on its own.
+    const state = stateFor(baseInput({ target: ruleTarget }), { original: ruleActions(1, 0) });
+    state.input.target.ruleArn = ARN.ruleOfOtherListener;
     const err = await failure(state);
     expect(err.name).toBe('RuleNotOnListener');
     expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0);

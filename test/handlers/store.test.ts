@@ -79,11 +79,17 @@ describe('rollout record and audit trail', () => {
   it('audit entries sort by time under the rollout and read back without keys', async () => {
     await db.audit(ARN.execution, { at: '2025-01-06T01:00:00.000Z', action: 'shift', by: 'x', why: 'step 1%' });
     const item = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
-    expect(item.pk).toBe(`rollout#${ARN.execution}`);
+    expect(item.pk).toBe(`audit#${ARN.execution}`);
     expect(item.sk).toMatch(/^audit#2025-01-06T01:00:00\.000Z#[a-z0-9]+$/);
     expect(item.expiresAt).toBe(epoch + 90 * 24 * 3600);
-    ddb.on(QueryCommand).resolves({ Items: [{ ...item }] });
-    expect(await db.auditTrail(ARN.execution)).toEqual([{ at: '2025-01-06T01:00:00.000Z', action: 'shift', by: 'x', why: 'step 1%' }]);
+    // Entries from before the audit had its own partition (under rollout#) are still read, in time order.
+    const older = { pk: `rollout#${ARN.execution}`, sk: 'audit#2025-01-06T00:59:00.000Z#aaaaaa', at: '2025-01-06T00:59:00.000Z', action: 'shift', by: 'x', why: 'step 0.5%' };
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `audit#${ARN.execution}`, ':audit': 'audit#' } }).resolves({ Items: [{ ...item }] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `rollout#${ARN.execution}`, ':audit': 'audit#' } }).resolves({ Items: [older] });
+    expect(await db.auditTrail(ARN.execution)).toEqual([
+      { at: '2025-01-06T00:59:00.000Z', action: 'shift', by: 'x', why: 'step 0.5%' },
+      { at: '2025-01-06T01:00:00.000Z', action: 'shift', by: 'x', why: 'step 1%' },
+    ]);
   });
 });
 

@@ -12,8 +12,9 @@ export const OTHER_LISTENER = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}
 export const RULE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
 export const STABLE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`;
 export const CANARY = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/green/8e2b3a1d5c7f9a10`;
-export const SLACK_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:canary-switch/slack-AbCdEf`;
-export const SLACK = { secretArn: SLACK_SECRET, allowedUsers: ['U0123ABCD', 'W0456EFGH'], teamId: 'T0123ABCD', appId: 'A0123ABCD', channel: 'C0123456' };
+export const SLACK_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:canary-switch/slack-bot-token-AbCdEf`;
+export const SLACK_SIGNING_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:canary-switch/slack-signing-secret-GhIjKl`;
+export const SLACK = { botTokenSecretArn: SLACK_SECRET, signingSecretArn: SLACK_SIGNING_SECRET, allowedUsers: ['U0123ABCD', 'W0456EFGH'], teamId: 'T0123ABCD', appId: 'A0123ABCD', channel: 'C0123456' };
 
 export const validInput = (over: Record<string, unknown> = {}) => ({
   target: { listenerArn: LISTENER, stable: STABLE, canary: CANARY },

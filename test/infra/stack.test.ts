@@ -14,6 +14,7 @@ import {
   RULE,
   SLACK,
   SLACK_SECRET,
+  SLACK_SIGNING_SECRET,
   fnLogicalId,
   props,
   resources,
@@ -69,7 +70,7 @@ describe('functions', () => {
     const env = (id: string) => (props(resources(t, 'AWS::Lambda::Function')[fnLogicalId(t, id)]!).Environment as { Variables: Json }).Variables;
     for (const id of ['Prepare', 'Shift', 'Finalize', 'Rollback', 'SafetyNet', 'RequestApproval', 'SlackCallback']) {
       expect(env(id)).toMatchObject({
-        SLACK_SECRET_ARN: SLACK_SECRET,
+        SLACK_BOT_TOKEN_SECRET_ARN: SLACK_SECRET,
         SLACK_ALLOWED_USERS: 'U0123ABCD,W0456EFGH',
         SLACK_TEAM_ID: SLACK.teamId,
         SLACK_APP_ID: SLACK.appId,
@@ -162,11 +163,17 @@ describe('IAM', () => {
     expect(fnStatements.flatMap((s) => s.Action).filter((a) => /dynamodb:(Scan|Query|Batch|DeleteTable|\*)/.test(a))).toEqual([]);
   });
 
-  it('the Slack secret is readable by the Slack-using functions only, by its exact ARN', () => {
-    const readers = OUR_FUNCTIONS.filter((id) => statementsOf(t, id).some((s) => s.Action.includes('secretsmanager:GetSecretValue')));
-    expect(readers.sort()).toEqual(['Finalize', 'Prepare', 'RequestApproval', 'Rollback', 'SafetyNet', 'Shift', 'SlackCallback']);
+  it('the bot token is readable by the posting functions only, the signing secret by the Slack callback only, each by its exact ARN', () => {
+    const readersOf = (arn: string) =>
+      OUR_FUNCTIONS.filter((id) => statementsOf(t, id).some((s) => s.Action.includes('secretsmanager:GetSecretValue') && s.Resource.includes(arn))).sort();
+    expect(readersOf(SLACK_SECRET)).toEqual(['Finalize', 'Prepare', 'RequestApproval', 'Rollback', 'SafetyNet', 'Shift', 'SlackCallback']);
+    expect(readersOf(SLACK_SIGNING_SECRET)).toEqual(['SlackCallback']);
     const resourcesOfSecret = all.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource);
-    expect(new Set(resourcesOfSecret)).toEqual(new Set([SLACK_SECRET]));
+    expect(new Set(resourcesOfSecret)).toEqual(new Set([SLACK_SECRET, SLACK_SIGNING_SECRET]));
+    // Only the callback's environment names the signing secret.
+    const fns = resources(t, 'AWS::Lambda::Function');
+    const withSigning = OUR_FUNCTIONS.filter((id) => (props(fns[fnLogicalId(t, id)]!).Environment as { Variables: Json }).Variables.SLACK_SIGNING_SECRET_ARN !== undefined);
+    expect(withSigning).toEqual(['SlackCallback']);
   });
 
   it('the callback answers task tokens through the state machine’s own grant, scoped to it', () => {

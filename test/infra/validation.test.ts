@@ -36,7 +36,7 @@ describe('schedule input', () => {
   });
 
   it('an input that is not an object at all is named too', () => {
-    expect(synthError(schedule('go'))).toMatch(/schedule "nightly": input\.input: "go" is not a JSON object/);
+    expect(synthError(schedule('go'))).toMatch(/schedule "nightly": input: "go" is not a JSON object/);
   });
 
   it('a listener the stack may not modify fails synth: ModifyListener would be denied at run time', () => {
@@ -66,7 +66,7 @@ describe('schedule input', () => {
   it('a plan longer than the execution timeout fails synth with both durations', () => {
     const long = validInput({ steps: [50, 100], bakeSeconds: 3600, pollSeconds: 60, approvals: { before: [100], timeoutSeconds: 7200 } });
     const message = synthError({ ...schedule(long), slack: SLACK, executionTimeout: Duration.hours(3) });
-    expect(message).toContain('schedule "nightly": input: this rollout may take up to 4h (bake 2h + 1 approval of up to 2h), longer than the state machine\'s executionTimeout of 3h');
+    expect(message).toContain('schedule "nightly": input: this rollout may take up to 4h (2 steps × 60 polls of 1m, + 1 approval of up to 2h), longer than the state machine\'s execution timeout of 3h; raise the stack\'s executionTimeout or shorten the plan');
     expect(synthError({ ...schedule(long), slack: SLACK, executionTimeout: Duration.hours(4) })).toBeUndefined();
   });
 
@@ -121,14 +121,15 @@ describe('props', () => {
     const message = synthError({
       listenerArns: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1', LISTENER.replace('us-east-1', 'eu-west-1'), LISTENER.replace('123456789012', '210987654321')],
       ruleArns: [LISTENER],
-      slack: { secretArn: 'canary-switch/slack', allowedUsers: ['alice'], teamId: 'acme', appId: 'x', channel: '#ops' },
+      slack: { botTokenSecretArn: 'canary-switch/slack', signingSecretArn: 'canary-switch/slack-signing', allowedUsers: ['alice'], teamId: 'acme', appId: 'x', channel: '#ops' },
     });
     expect(message).toContain('listenerArns[0] = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1": not a listener ARN');
     expect(message).toContain('listenerArns[1] = "arn:aws:elasticloadbalancing:eu-west-1:');
     expect(message).toContain('in eu-west-1, but the stack deploys to us-east-1');
     expect(message).toContain('in account 210987654321, but the stack deploys to account 123456789012');
     expect(message).toContain('ruleArns[0] = ');
-    expect(message).toContain('slack.secretArn = "canary-switch/slack": expected the secret\'s complete ARN');
+    expect(message).toContain('slack.botTokenSecretArn = "canary-switch/slack": expected the secret\'s complete ARN');
+    expect(message).toContain('slack.signingSecretArn = "canary-switch/slack-signing": expected the secret\'s complete ARN');
     expect(message).toContain('slack.allowedUsers[0] = "alice": not a Slack user id');
     expect(message).toContain('slack.teamId = "acme"');
     expect(message).toContain('slack.appId = "x"');

@@ -67,7 +67,7 @@ describe('approve', () => {
     await click();
     const audit = [...bench.table.items.values()].filter((i) => String(i.sk).startsWith('audit#'));
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ pk: `rollout#${EXECUTION}`, action: 'approval', by: APPROVER, why: `approved by @alice (${APPROVER}) before step 50%` });
+    expect(audit[0]).toMatchObject({ pk: `audit#${EXECUTION}`, action: 'approval', by: APPROVER, why: `approved by @alice (${APPROVER}) before step 50%` });
   });
 });
 

@@ -22,7 +22,8 @@ export const BLUE = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgro
 export const GREEN = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/green/83e2d6bc24d8a068`;
 export const EXECUTION = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:canary-switch:deploy-42`;
 export const TABLE = 'canary-switch-slack-test';
-export const SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:canary-switch/slack-AbCdEf`;
+export const BOT_TOKEN_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:canary-switch/slack-bot-token-AbCdEf`;
+export const SIGNING_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:canary-switch/slack-signing-secret-GhIjKl`;
 export const CHANNEL = 'C0ROLLOUTS';
 export const TEAM = 'T0TEAM0001';
 export const APP = 'A0APP00001';
@@ -152,7 +153,8 @@ export interface Bench {
 
 export const ENV = {
   TABLE_NAME: TABLE,
-  SLACK_SECRET_ARN: SECRET_ARN,
+  SLACK_BOT_TOKEN_SECRET_ARN: BOT_TOKEN_SECRET_ARN,
+  SLACK_SIGNING_SECRET_ARN: SIGNING_SECRET_ARN,
   SLACK_ALLOWED_USERS: `${APPROVER}, ${SECOND}`,
   SLACK_TEAM_ID: TEAM,
   SLACK_APP_ID: APP,
@@ -170,7 +172,9 @@ export function setup(opts: { slack?: boolean } = {}): Bench {
   setClients({ dynamo: table.client, sfn: new SFNClient({ region: 'eu-west-1' }), cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }) });
   const clock = { now: T0 };
   setClock(() => clock.now);
-  sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET }) });
+  // Two secrets: the bot token as a plain string, the signing secret as JSON (both forms are accepted).
+  sm.on(GetSecretValueCommand, { SecretId: BOT_TOKEN_SECRET_ARN }).resolves({ SecretString: BOT_TOKEN });
+  sm.on(GetSecretValueCommand, { SecretId: SIGNING_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ signingSecret: SIGNING_SECRET }) });
   setSecretsClient(new SecretsManagerClient({ region: 'eu-west-1' }));
   cw.on(DescribeAlarmsCommand).resolves({
     MetricAlarms: [{ AlarmName: 'web-green-5xx', StateValue: 'OK' }],

@@ -12,13 +12,14 @@ import {
   safeError,
   slackApi,
   slackNotifier,
-  slackSecret,
+  slackBotToken,
+  slackSigningSecret,
   slackSettings,
   SlackNotifier,
   setSlackApi,
   webClientApi,
 } from '../../lambdas/providers/slack.ts';
-import { BLUE, BOT_TOKEN, CHANNEL, EXECUTION, GREEN, SIGNING_SECRET, putRolloutRecord, setup, sm, type Bench } from './helpers.ts';
+import { BLUE, BOT_TOKEN, BOT_TOKEN_SECRET_ARN, CHANNEL, EXECUTION, GREEN, SIGNING_SECRET, SIGNING_SECRET_ARN, putRolloutRecord, setup, sm, type Bench } from './helpers.ts';
 
 let bench: Bench;
 beforeEach(() => {
@@ -81,16 +82,16 @@ describe('SlackNotifier', () => {
 });
 
 describe('configuration', () => {
-  it('no SLACK_SECRET_ARN: nothing installed, notifications are silent', async () => {
+  it('no SLACK_BOT_TOKEN_SECRET_ARN: nothing installed, notifications are silent', async () => {
     installSlackNotifier(undefined);
-    delete process.env.SLACK_SECRET_ARN;
+    delete process.env.SLACK_BOT_TOKEN_SECRET_ARN;
     expect(configureSlackFromEnv()).toBeUndefined();
     await putRolloutRecord(bench.table, { channel: CHANNEL });
     await notifySafely(started, CHANNEL, noop);
     expect(bench.slack.posts).toHaveLength(0);
   });
 
-  it('SLACK_SECRET_ARN set: the Slack notifier is installed for every handler', () => {
+  it('SLACK_BOT_TOKEN_SECRET_ARN set: the Slack notifier is installed for every handler', () => {
     installSlackNotifier(undefined);
     const n = configureSlackFromEnv();
     expect(n).toBeInstanceOf(SlackNotifier);
@@ -108,28 +109,38 @@ describe('configuration', () => {
   });
 });
 
-describe('secret', () => {
-  it('is read once from Secrets Manager and cached across invocations', async () => {
-    expect(await slackSecret()).toEqual({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET });
-    await slackSecret();
+describe('secrets', () => {
+  it('the bot token is read once from its own secret and cached; posting never reads the signing secret', async () => {
+    expect(await slackBotToken()).toBe(BOT_TOKEN);
+    await slackBotToken();
     await slackApi();
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    expect(sm.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: process.env.SLACK_SECRET_ARN });
+    expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: BOT_TOKEN_SECRET_ARN }]);
+  });
+
+  it('the signing secret comes from the other secret (JSON form accepted)', async () => {
+    expect(await slackSigningSecret()).toBe(SIGNING_SECRET);
+    expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: SIGNING_SECRET_ARN }]);
+  });
+
+  it('a function without SLACK_SIGNING_SECRET_ARN cannot get the signing secret', async () => {
+    delete process.env.SLACK_SIGNING_SECRET_ARN;
+    await expect(slackSigningSecret()).rejects.toThrow('SLACK_SIGNING_SECRET_ARN is not set');
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
   it('is re-read after 15 minutes (rotation)', async () => {
     const t = Date.now();
-    await slackSecret(t);
-    await slackSecret(t + 15 * 60_000 + 1);
+    await slackBotToken(t);
+    await slackBotToken(t + 15 * 60_000 + 1);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
   it('a bad secret fails with a message that does not echo it, and is not cached', async () => {
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: '{"botToken":"xoxb-leak-me"}' }).resolves({ SecretString: JSON.stringify({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET }) });
-    const err = await slackSecret().catch((e: Error) => e);
-    expect((err as Error).message).toContain('must be JSON {"botToken"');
-    expect((err as Error).message).not.toContain('xoxb-leak-me');
-    expect((await slackSecret()).botToken).toBe(BOT_TOKEN);
+    sm.on(GetSecretValueCommand, { SecretId: BOT_TOKEN_SECRET_ARN }).resolvesOnce({ SecretString: '{"signingSecret":"leak-me"}' }).resolves({ SecretString: BOT_TOKEN });
+    const err = await slackBotToken().catch((e: Error) => e);
+    expect((err as Error).message).toBe(`secret ${BOT_TOKEN_SECRET_ARN} must hold the Slack botToken as its plain value (or JSON {"botToken": "…"})`);
+    expect((err as Error).message).not.toContain('leak-me');
+    expect(await slackBotToken()).toBe(BOT_TOKEN);
   });
 });
 

@@ -151,7 +151,7 @@ describe('malformed requests', () => {
   });
 
   it('Slack secret unavailable → 503, nothing called', async () => {
-    process.env.SLACK_SECRET_ARN = '';
+    process.env.SLACK_SIGNING_SECRET_ARN = '';
     resetSlack();
     setSlackApi(bench.slack);
     installSlackNotifier(undefined);

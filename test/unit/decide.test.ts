@@ -77,7 +77,33 @@ describe('decide: table', () => {
       obs(step10, { now: T + 900_000, alarms: [{ name: 'web-green-p99', state: 'INSUFFICIENT_DATA' }] }),
       policy({ insufficientData: 'wait' }),
       at(step10),
-      { action: 'bake', reason: 'holding step 10%: alarm web-green-p99 has INSUFFICIENT_DATA (900s baked)' },
+      { action: 'bake', reason: 'holding step 10%: alarm web-green-p99 has INSUFFICIENT_DATA (900s baked, rolls back at 2400s)' },
+    ],
+    [
+      'INSUFFICIENT_DATA with policy wait → rollback once bakeSeconds + the default 1800 s hold have passed',
+      obs(step10, { now: T + 2_400_000, alarms: [{ name: 'web-green-p99', state: 'INSUFFICIENT_DATA' }] }),
+      policy({ insufficientData: 'wait' }),
+      at(step10),
+      {
+        action: 'rollback',
+        reason:
+          'alarm web-green-p99 still has INSUFFICIENT_DATA at step 10% after 2400s (bakeSeconds 600 + insufficientDataWaitSeconds 1800); ' +
+          "check that the alarm's metric reports at this traffic share, or raise insufficientDataWaitSeconds",
+      },
+    ],
+    [
+      'INSUFFICIENT_DATA with policy wait and insufficientDataWaitSeconds 60 → still holding at 659 s, rollback at 660 s',
+      obs(step10, { now: T + 659_000, alarms: [{ name: 'web-green-p99', state: 'INSUFFICIENT_DATA' }] }),
+      policy({ insufficientData: 'wait', insufficientDataWaitSeconds: 60 }),
+      at(step10),
+      { action: 'bake', reason: 'holding step 10%: alarm web-green-p99 has INSUFFICIENT_DATA (659s baked, rolls back at 660s)' },
+    ],
+    [
+      'INSUFFICIENT_DATA with policy wait and insufficientDataWaitSeconds 60 → rollback at 660 s',
+      obs(step10, { now: T + 660_000, alarms: [{ name: 'web-green-p99', state: 'INSUFFICIENT_DATA' }] }),
+      policy({ insufficientData: 'wait', insufficientDataWaitSeconds: 60 }),
+      at(step10),
+      { action: 'rollback', reason: /^alarm web-green-p99 still has INSUFFICIENT_DATA at step 10% after 660s \(bakeSeconds 600 \+ insufficientDataWaitSeconds 60\)/ },
     ],
     [
       'INSUFFICIENT_DATA with policy wait does not hide an alarm in ALARM',

@@ -1,7 +1,7 @@
 // Input validation: defaults, every rule, and every problem reported at once (field, value, fix).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, HISTORY_EVENT_LIMIT, validateInput } from '../../lambdas/domain/input.ts';
+import { DEFAULTS, HISTORY_EVENT_BUDGET, validateInput } from '../../lambdas/domain/input.ts';
 import { buildPlan } from '../../lambdas/domain/plan.ts';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -116,7 +116,7 @@ describe('validateInput: every problem at once', () => {
     expect(problems).toHaveLength(3);
     expect(problems.some((p) => /^target\.canary = ".*blue.*": stable and canary are the same target group/.test(p)), problems.join('\n')).toBe(true);
     expect(problems.some((p) => /^approvals\.before\[0\] = 33: not one of the steps/.test(p)), problems.join('\n')).toBe(true);
-    expect(problems.some((p) => /^pollSeconds = 1: .*25,000-event limit/.test(p)), problems.join('\n')).toBe(true);
+    expect(problems.some((p) => /^pollSeconds = 1: .*80% of the 25,000-event limit/.test(p)), problems.join('\n')).toBe(true);
   });
 
   it.each([
@@ -203,9 +203,9 @@ describe('validateInput: one rule at a time', () => {
   });
 
   it('approvals.before must name a step, each offender by index', () => {
-    expect(problemsOf({ target, approvals: { before: [50, 30, 100, 75] } })).toEqual([
-      'approvals.before[1] = 30: not one of the steps [1,10,20,50,100]; name a step percentage',
-      'approvals.before[3] = 75: not one of the steps [1,10,20,50,100]; name a step percentage',
+    expect(problemsOf({ target, approvals: { before: [30, 50, 75, 100] } })).toEqual([
+      'approvals.before[0] = 30: not one of the steps [1,10,20,50,100]; name a step percentage',
+      'approvals.before[2] = 75: not one of the steps [1,10,20,50,100]; name a step percentage',
     ]);
   });
 
@@ -215,17 +215,17 @@ describe('validateInput: one rule at a time', () => {
 });
 
 describe('validateInput: Step Functions history-event limit', () => {
-  it('refuses a plan over 25,000 events with the numbers and the smallest poll that fits', () => {
+  it('refuses a plan over 80% of 25,000 events with the numbers and the smallest poll that fits', () => {
     const problem = onlyProblem({ target, bakeSeconds: 3600, pollSeconds: 1 });
     expect(problem).toBe(
-      'pollSeconds = 1: this plan needs about 162,049 Step Functions history events (5 steps × 3600 polls), over the 25,000-event limit; ' +
-        'raise pollSeconds to at least 7, or shorten bakeSeconds, or use fewer steps',
+      'pollSeconds = 1: this plan needs up to 162,049 Step Functions history events (5 steps × 3600 polls), over 20,000 (80% of the 25,000-event limit, the rest kept for retries); ' +
+        'raise pollSeconds to at least 9, or shorten bakeSeconds, or use fewer steps',
     );
     // The suggested poll really is the smallest that fits.
     const at = (pollSeconds: number) => buildPlan((validateInput({ target, bakeSeconds: 3600, pollSeconds }) as { ok: true; input: never }).input).historyEvents;
-    expect(at(7)).toBeLessThanOrEqual(HISTORY_EVENT_LIMIT);
-    expect(validateInput({ target, bakeSeconds: 3600, pollSeconds: 6 }).ok).toBe(false);
-    expect(validateInput({ target, bakeSeconds: 3600, pollSeconds: 7 }).ok).toBe(true);
+    expect(at(9)).toBeLessThanOrEqual(HISTORY_EVENT_BUDGET);
+    expect(validateInput({ target, bakeSeconds: 3600, pollSeconds: 8 }).ok).toBe(false);
+    expect(validateInput({ target, bakeSeconds: 3600, pollSeconds: 9 }).ok).toBe(true);
   });
 
   it('refuses exactly when the plan would pass the limit (property)', () => {
@@ -241,10 +241,10 @@ describe('validateInput: Step Functions history-event limit', () => {
           const valid = validateInput({ target, steps, bakeSeconds, pollSeconds: bakeSeconds });
           if (!valid.ok) throw new Error(valid.problems.join('; '));
           const events = buildPlan({ ...valid.input, pollSeconds }).historyEvents;
-          expect(r.ok).toBe(events <= HISTORY_EVENT_LIMIT);
+          expect(r.ok).toBe(events <= HISTORY_EVENT_BUDGET);
           if (!r.ok) {
             expect(r.problems).toHaveLength(1);
-            expect(r.problems[0]).toContain(`about ${events.toLocaleString('en-US')} Step Functions history events`);
+            expect(r.problems[0]).toContain(`up to ${events.toLocaleString('en-US')} Step Functions history events`);
           }
         },
       ),

@@ -1,8 +1,8 @@
 // The plan: steps with exact weights and approval gates, time/transition/event estimates, and the
-// refusal of plans over Step Functions' 25,000-event history limit.
+// refusal of plans over 80% of Step Functions' 25,000-event history limit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HISTORY_EVENT_LIMIT, validateInput, type RolloutInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
+import { HISTORY_EVENT_BUDGET, validateInput, type RolloutInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
 import { buildPlan, historyEvents, PRICE_PER_TRANSITION_USD, stateTransitions } from '../../lambdas/domain/plan.ts';
 
 const target = {
@@ -103,7 +103,7 @@ describe('plan estimates: properties', () => {
         expect(plan.stateTransitions).toBe(stateTransitions(full));
         expect(plan.historyEvents).toBeGreaterThan(plan.stateTransitions);
         expect(plan.approvalGates).toBe(before.length);
-        expect(validateInput(raw).ok).toBe(plan.historyEvents <= HISTORY_EVENT_LIMIT);
+        expect(validateInput(raw).ok).toBe(plan.historyEvents <= HISTORY_EVENT_BUDGET);
       }),
       { numRuns: 300 },
     );
@@ -111,15 +111,15 @@ describe('plan estimates: properties', () => {
 });
 
 describe('refusal over the history limit', () => {
-  it('the largest plan that fits is accepted and the next poll down is refused', () => {
-    // 5 steps × 1 hour: poll 7 s needs 23,224 events, poll 6 s needs 27,049.
-    const fits = input({ bakeSeconds: 3600, pollSeconds: 7 });
-    expect(buildPlan(fits).historyEvents).toBe(23_224);
-    const r = validateInput({ target, bakeSeconds: 3600, pollSeconds: 6 });
+  it('the largest plan within the budget (80% of 25,000) is accepted and the next poll down is refused', () => {
+    // 5 steps × 1 hour: poll 9 s needs 18,049 events, poll 8 s needs 20,299 (over 20,000).
+    const fits = input({ bakeSeconds: 3600, pollSeconds: 9 });
+    expect(buildPlan(fits).historyEvents).toBe(18_049);
+    const r = validateInput({ target, bakeSeconds: 3600, pollSeconds: 8 });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.problems).toEqual([
-      'pollSeconds = 6: this plan needs about 27,049 Step Functions history events (5 steps × 600 polls), over the 25,000-event limit; ' +
-        'raise pollSeconds to at least 7, or shorten bakeSeconds, or use fewer steps',
+      'pollSeconds = 8: this plan needs up to 20,299 Step Functions history events (5 steps × 450 polls), over 20,000 (80% of the 25,000-event limit, the rest kept for retries); ' +
+        'raise pollSeconds to at least 9, or shorten bakeSeconds, or use fewer steps',
     ]);
   });
 

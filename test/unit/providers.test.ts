@@ -141,6 +141,17 @@ describe('AWS error classification', () => {
     ['ListenerNotFoundException', 400, false],
     ['ValidationError', 400, false],
     ['ConditionalCheckFailedException', 400, false],
+    // The SDK's other throttling codes, and any 429.
+    ['RequestThrottled', 400, true],
+    ['SlowDown', 503, true],
+    ['PriorRequestNotComplete', 400, true],
+    ['TransactionInProgressException', 400, true],
+    ['BandwidthLimitExceeded', 400, true],
+    ['EC2ThrottledException', 400, true],
+    ['SomethingNew', 429, true],
+    // A quota used up: no retry within minutes cures it.
+    ['LimitExceededException', 400, false],
+    ['TooManyRulesException', 400, false],
   ])('%s (%i) transient: %s', (name, status, transient) => {
     expect(isTransient(sdkError(name, status))).toBe(transient);
   });
@@ -148,6 +159,7 @@ describe('AWS error classification', () => {
   it('network errors and $retryable are transient; non-errors are not', () => {
     expect(isTransient(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isTransient(sdkError('SomethingNew', 400, { $retryable: { throttling: true } }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }))).toBe(true);
     expect(isTransient('Throttling')).toBe(false);
     expect(isTransient(new TypeError('x'))).toBe(false);
   });

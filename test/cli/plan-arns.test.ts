@@ -1,0 +1,36 @@
+// `canary-switch plan` shows the insufficientData hold bound, and refuses ARNs that contradict each other offline, before anything is deployed or started.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { harness } from './helpers.ts';
+
+describe('plan: contradicting ARNs', () => {
+  it('a canary in another region and a rule of another listener are refused without AWS', async () => {
+    const h = harness();
+    const canary = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/83e2d6bc24d8a068';
+    const rule = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/0000000000000000/9683b2d02a6cabee';
+    expect(await h.run('plan', 'rollout.json', '--canary', canary, '--rule', rule)).toBe(2);
+    expect(h.stderr()).toContain(`- target.ruleArn = "${rule}": belongs to listener arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/0000000000000000, not target.listenerArn`);
+    expect(h.stderr()).toContain(`- target.canary = "${canary}": in eu-west-1, account 123456789012, but target.listenerArn is in us-east-1, account 123456789012`);
+    expect(h.awsOptions).toEqual([]);
+  });
+});
+
+describe('plan: the insufficientData "wait" hold is bounded and shown', () => {
+  it('prints the bound and counts it in the history events', async () => {
+    const h = harness();
+    expect(await h.run('plan', 'rollout.json', '--json')).toBe(0);
+    const base = JSON.parse(h.stdout()) as { input: Record<string, unknown> };
+    const dir = mkdtempSync(join(tmpdir(), 'cs-plan-'));
+    try {
+      const file = join(dir, 'wait.json');
+      writeFileSync(file, JSON.stringify({ ...base.input, insufficientData: 'wait', insufficientDataWaitSeconds: 900 }));
+      const w = harness();
+      expect(await w.run('plan', file)).toBe(0);
+      expect(w.stdout()).toContain('INSUFFICIENT_DATA: hold the step until there is data, at most 15m past the bake, then roll back');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
