@@ -84,7 +84,7 @@ export async function handler(event: RequestApprovalEvent): Promise<RequestAppro
         approvalId: id,
         what: target.ruleArn ? `rule ${shortArn(target.ruleArn)}` : `listener ${shortArn(target.listenerArn)}`,
         names: { stable: shortName(target.stable), canary: shortName(target.canary) },
-        current: { percent: current?.percent ?? 0, weights: state.expected },
+        current: { percent: current?.percent ?? 0, weights: { stable: state.expected[state.input.target.stable] ?? 0, canary: state.expected[state.input.target.canary] ?? 0 } },
         next: { percent: next.percent, weights: nextStep.weights },
         alarms,
         timeoutSeconds,

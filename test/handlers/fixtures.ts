@@ -20,6 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { validateInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
 import { buildPlan } from '../../lambdas/domain/plan.ts';
 import { afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
+import { stepWeights } from '../../lambdas/domain/shares.ts';
 import { weightsFor, type PairWeights } from '../../lambdas/domain/weights.ts';
 import { log, setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
@@ -237,12 +238,12 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
     position: -1,
     next: nextStep(plan, 0),
     stepStartedAt: null,
-    expected: { stable: original.weights[input.target.stable] ?? 0, canary: original.weights[input.target.canary] ?? 0 },
+    expected: original.weights,
     history: [],
   };
   const position = opts.position ?? -1;
   for (let i = 0; i <= position; i++) {
-    state = afterShift(state, i, plan.steps[i]!.weights, new Date(opts.stepStartedAt ?? T0));
+    state = afterShift(state, i, stepMap(state, i), new Date(opts.stepStartedAt ?? T0));
   }
   if (position >= 0) state = { ...state, next: nextStep(plan, position + 1) };
   return state;
@@ -251,3 +252,10 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
 /** The listener's actions with the pair at `w` (legacy kept at 1). */
 export const actionsAt = (w: PairWeights, legacy = 1): Action[] => oidcThenForward({ blue: w.stable, green: w.canary, legacy });
 export const actionsAtPercent = (percent: number): Action[] => actionsAt(weightsFor(percent));
+
+/** Every target group's weight at step `index`, as Shift computes it from the recorded original. */
+export function stepMap(state: RolloutState, index: number): Record<string, number> {
+  const r = stepWeights(state.original.weights, state.input.target, state.plan.steps[index]!.percent);
+  if (!r.ok) throw new Error(r.reason);
+  return r.weights;
+}
