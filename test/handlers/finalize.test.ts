@@ -29,7 +29,7 @@ afterAll(restoreNotifier);
 describe('finalize', () => {
   it('audits, marks promoted, releases the lock, returns the summary; no traffic call', async () => {
     const summary = await handler(promoted());
-    const final = { [ARN.blue]: 0, [ARN.green]: 1, [ARN.legacy]: 1 };
+    const final = { [ARN.blue]: 0, [ARN.green]: 999, [ARN.legacy]: 1 };
     expect(elb.commandCalls(ModifyListenerCommand)).toHaveLength(0);
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ action: 'promote', to: final, by: ARN.execution, why: REASON });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toEqual({ ':status': 'promoted', ':reason': REASON, ':now': new Date(END).toISOString() });

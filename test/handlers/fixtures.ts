@@ -21,12 +21,12 @@ import { validateInput, type RolloutInputRaw } from '../../lambdas/domain/input.
 import { buildPlan } from '../../lambdas/domain/plan.ts';
 import { afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
 import { stepWeights } from '../../lambdas/domain/shares.ts';
-import { weightsFor, type PairWeights } from '../../lambdas/domain/weights.ts';
+import type { PairWeights } from '../../lambdas/domain/weights.ts';
 import { log, setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
 import { setNotifier, silentNotifier, type Notifier, type RolloutEvent } from '../../lambdas/providers/notify.ts';
 import { lockKeyFor } from '../../lambdas/providers/store.ts';
-import { forwardWeights } from '../../lambdas/providers/alb.ts';
+import { forwardStickiness, forwardWeights } from '../../lambdas/providers/alb.ts';
 
 const ACCOUNT = '123456789012';
 const LB = 'app/web/50dc6c495c0c9188';
@@ -213,6 +213,8 @@ export function listenerWeights(): Record<string, number> {
 export const baseInput = (over: Partial<RolloutInputRaw> = {}): RolloutInputRaw => ({
   target: { listenerArn: ARN.listener, stable: ARN.blue, canary: ARN.green },
   alarms: ['web-green-5xx', 'web-green-p99'],
+  // The fixture's forward action is sticky; tests of the other modes say so.
+  stickiness: 'accept',
   ...over,
 });
 
@@ -227,7 +229,8 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
   const input = checked.input;
   const plan = buildPlan(input);
   const actions = clone(opts.original ?? oidcThenForward());
-  const original = { actions: actions as unknown[], weights: forwardWeights(actions) };
+  const stickiness = forwardStickiness(actions);
+  const original = { actions: actions as unknown[], weights: forwardWeights(actions), ...(stickiness ? { stickiness } : {}) };
   let state: RolloutState = {
     executionArn: ARN.execution,
     startedAt: new Date(T0).toISOString(),
@@ -251,7 +254,12 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
 
 /** The listener's actions with the pair at `w` (legacy kept at 1). */
 export const actionsAt = (w: PairWeights, legacy = 1): Action[] => oidcThenForward({ blue: w.stable, green: w.canary, legacy });
-export const actionsAtPercent = (percent: number): Action[] => actionsAt(weightsFor(percent));
+/** The listener's actions at a step from the default original (blue 999, green 0, legacy 1): legacy keeps its 0.1% share. */
+export const actionsAtPercent = (percent: number): Action[] => {
+  const r = stepWeights(forwardWeights(oidcThenForward()), { stable: ARN.blue, canary: ARN.green }, percent);
+  if (!r.ok) throw new Error(r.reason);
+  return oidcThenForward({ blue: r.weights[ARN.blue]!, green: r.weights[ARN.green]!, legacy: r.weights[ARN.legacy]! });
+};
 
 /** Every target group's weight at step `index`, as Shift computes it from the recorded original. */
 export function stepMap(state: RolloutState, index: number): Record<string, number> {
