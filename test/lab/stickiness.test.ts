@@ -9,6 +9,7 @@ import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import type { LocalServer } from '../../lab/aws/local-server.ts';
 import { ClientCookies, runLoad, type LoadResult } from '../../lab/traffic/loadgen.ts';
 import { startProxy, type Proxy } from '../../lab/traffic/proxy.ts';
+import { pinnedTargetGroup, stickyCookies } from '../../lab/traffic/stickiness.ts';
 import { startServices, type Service } from '../../lab/traffic/services.ts';
 import { AlbShifter } from '../../lambdas/providers/alb.ts';
 import type { ForwardState } from '../../lambdas/providers/traffic.ts';
@@ -89,5 +90,19 @@ describe('target group stickiness in the lab', () => {
     const after = await load(cookies);
     expect(answered(after)).toBe(200);
     expect(after.byService).toEqual({ blue: 200 });
+  });
+});
+
+describe('the lab AWSALBTG cookie', () => {
+  const weights = { blue: 1, green: 0 };
+  it('pins to the named target group (weight 0 included) until it expires, and only if that group is in the forward action', () => {
+    const [cookie, cors] = stickyCookies('green', { enabled: true, durationSeconds: 60 }, 1_000_000);
+    expect(cors).toMatch(/^AWSALBTGCORS=[^;]+; Expires=[^;]+; Path=\/; SameSite=None; Secure$/);
+    const header = `other=1; ${cookie!.split(';')[0]}`;
+    expect(pinnedTargetGroup(header, weights, 1_000_000 + 59_999)).toBe('green');
+    expect(pinnedTargetGroup(header, weights, 1_000_000 + 60_000)).toBeUndefined();
+    expect(pinnedTargetGroup(header, { blue: 1 }, 1_000_000)).toBeUndefined();
+    expect(pinnedTargetGroup('AWSALBTG=not-a-token', weights, 0)).toBeUndefined();
+    expect(pinnedTargetGroup(undefined, weights, 0)).toBeUndefined();
   });
 });
