@@ -93,7 +93,7 @@ describe('stepWeights: properties over random forward actions (2–5 target grou
     );
   });
 
-  it('when the other groups hold less than half of all traffic, every step is representable', () => {
+  it('when stable holds at least half of all traffic, every step is representable', () => {
     const modest = forwardAction.filter((o) => {
       const s = sharesOf(o);
       return o[BLUE]! > 0 && s[BLUE]! >= 50;
