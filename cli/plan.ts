@@ -1,30 +1,59 @@
-// `plan`: what a rollout will do, from the domain's buildPlan. Needs no AWS.
+// `plan`: what a rollout will do, from the domain's buildPlan. Needs no AWS; with --read-listener it
+// also reads the forward action and shows every target group's share at each step.
 import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT, type RolloutInput } from '../lambdas/domain/input.ts';
-import { holdSeconds, type Plan } from '../lambdas/domain/plan.ts';
+import { holdSeconds, planShares, type Plan } from '../lambdas/domain/plan.ts';
+import type { ForwardState } from '../lambdas/domain/rollout.ts';
+import { describeShares, sharesOf } from '../lambdas/domain/shares.ts';
+import { stickinessProblem, stickinessRisk } from '../lambdas/domain/stickiness.ts';
 import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { shortName } from '../lambdas/providers/traffic.ts';
-import { columns, roughly, targetLine } from './format.ts';
+import { columns, roughly, targetLine, weightsLine, whereOf } from './format.ts';
+import { CliError, EXIT } from './io.ts';
 
 const INSUFFICIENT_DATA = { fail: 'roll back', ignore: 'treated as OK', wait: 'hold the step until there is data' } as const;
 
-export function renderPlan(input: RolloutInput, plan: Plan): string[] {
+/**
+ * The plan against the forward action as it is now: refuses (exit 2, with the numbers) a step that
+ * cannot keep the other target groups' shares, or a sticky action the input does not handle.
+ */
+export function checkAgainstListener(input: RolloutInput, plan: Plan, current: ForwardState): void {
+  const problems = planShares(plan, current.weights, input.target).flatMap((r) => (r.ok ? [] : [r.reason]));
+  const sticky = stickinessProblem(input.stickiness, current.stickiness, whereOf(input.target));
+  if (sticky) problems.push(sticky);
+  if (problems.length > 0) throw new CliError(`this rollout would be refused at Prepare:\n- ${problems.join('\n- ')}`, EXIT.USAGE);
+}
+
+export function renderPlan(input: RolloutInput, plan: Plan, current?: ForwardState): string[] {
   const stable = shortName(input.target.stable);
   const canary = shortName(input.target.canary);
-  const rows = [
-    ['step', 'canary', `ALB weights ${stable}:${canary}`, 'split', 'first'],
-    ...plan.steps.map((s) => [String(s.index + 1), `${s.percent}%`, `${s.weights.stable}:${s.weights.canary}`, formatSplit(s.weights), s.approval ? 'approval' : '']),
-  ];
+  const shares = current ? planShares(plan, current.weights, input.target) : undefined;
+  const rows = shares
+    ? [
+        ['step', 'canary', 'ALB weights', 'shares of all traffic', 'first'],
+        ...plan.steps.map((s, i) => {
+          const r = shares[i];
+          return [String(s.index + 1), `${s.percent}%`, r?.ok ? weightsLine(r.weights) : 'not representable', r?.ok ? describeShares(r.shares) : '', s.approval ? 'approval' : ''];
+        }),
+      ]
+    : [
+        ['step', 'canary', `ALB weights ${stable}:${canary}`, 'split', 'first'],
+        ...plan.steps.map((s) => [String(s.index + 1), `${s.percent}%`, `${s.weights.stable}:${s.weights.canary}`, formatSplit(s.weights), s.approval ? 'approval' : '']),
+      ];
+  const stickyNow = current ? (current.stickiness?.enabled ? `on (DurationSeconds ${current.stickiness.durationSeconds ?? '?'})` : 'off') : undefined;
   const gates = plan.steps.filter((s) => s.approval).map((s) => `${s.percent}%`);
   const approvalWait = plan.approvalGates * input.approvals.timeoutSeconds;
   const lines = [
     `Rollout plan: ${targetLine(input.target)}`,
+    ...(current ? [`  now        ${weightsLine(current.weights)} (${describeShares(sharesOf(current.weights))}); other target groups keep their share at every step`] : []),
     '',
     ...columns(rows).map((l) => `  ${l}`),
+    ...(current ? [] : ['', `  shares     pair weights only; a forward action with other target groups is scaled so they keep their share (±0.1 pp): --read-listener shows it`]),
     '',
     `  bake       ${humanSeconds(plan.bakeSeconds)} per step, checked every ${humanSeconds(plan.pollSeconds)} (${plan.pollsPerStep} polls per step)`,
     `  alarms     ${input.alarms.length ? input.alarms.join(', ') : 'none (only target health and drift are watched)'}${input.alarms.length ? `; INSUFFICIENT_DATA: ${INSUFFICIENT_DATA[input.insufficientData]}${holdSeconds(input) ? `, at most ${humanSeconds(holdSeconds(input))} past the bake, then roll back` : ''}` : ''}`,
     `  health     the canary needs at least ${input.minHealthyTargets} healthy target${input.minHealthyTargets === 1 ? '' : 's'} before and during every step`,
+    `  stickiness ${stickyNow ? `target group stickiness ${stickyNow}; ` : ''}${input.stickiness ? `"${input.stickiness}": ` : ''}${stickinessRisk(input.stickiness)}`,
     `  approvals  ${gates.length ? `before ${gates.join(', ')}: each waits up to ${humanSeconds(input.approvals.timeoutSeconds)}, then ${input.approvals.onTimeout === 'rollback' ? 'rolls back' : 'proceeds'}` : 'none'}`,
     ...(input.slack ? [`  slack      progress${gates.length ? ' and approvals' : ''} in channel ${input.slack.channel}`] : []),
     `  ETA        ${roughly(plan.estimatedSeconds)} of baking${approvalWait ? `, plus up to ${roughly(approvalWait)} waiting for approvals` : ''}`,
@@ -38,3 +67,4 @@ export function renderPlan(input: RolloutInput, plan: Plan): string[] {
 export function planJson(input: RolloutInput, plan: Plan): Record<string, unknown> {
   return { input, plan };
 }
+

@@ -10,10 +10,12 @@ import { Context, type GlobalOptions } from './context.ts';
 import { executionArnFor, mostRecentRunning } from './execution.ts';
 import { loadInput, parseDuration, type InputFlags } from './input.ts';
 import { CliError, EXIT, type Io } from './io.ts';
+import { RolloutError } from '../lambdas/errors.ts';
 import { lab } from './lab.ts';
 import { list } from './list.ts';
-import { planJson, renderPlan } from './plan.ts';
-import { buildPlan } from '../lambdas/domain/plan.ts';
+import { checkAgainstListener, planJson, renderPlan } from './plan.ts';
+import { buildPlan, planShares } from '../lambdas/domain/plan.ts';
+import { AlbShifter } from '../lambdas/providers/alb.ts';
 import { start } from './start.ts';
 import { status, watch } from './status.ts';
 
@@ -73,16 +75,29 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 
   withInputOptions(program.command('plan'))
     .description('validate an input and print the plan: steps, ALB weights, bake/poll, approvals, ETA, Step Functions transitions and cost (no AWS)')
+    .option('--read-listener', "read the forward action (needs AWS credentials): every target group's weights and share at each step, stickiness, and the refusals Prepare would make")
     .addHelpText(
       'after',
-      examples('canary-switch plan rollout.json', 'canary-switch plan rollout.json --steps 5,25,100 --bake 15m', 'canary-switch plan rollout.json --json | jq .plan.estimatedCostUsd'),
+      examples(
+        'canary-switch plan rollout.json',
+        'canary-switch plan rollout.json --steps 5,25,100 --bake 15m',
+        'canary-switch plan rollout.json --read-listener',
+        'canary-switch plan rollout.json --json | jq .plan.estimatedCostUsd',
+      ),
     )
-    .action(async (file: string | undefined, opts: InputFlags, cmd: Command) => {
+    .action(async (file: string | undefined, opts: InputFlags & { readListener?: boolean }, cmd: Command) => {
       const c = contextOf(cmd);
       const { input } = await loadInput(file, opts, io.cwd ?? process.cwd());
       const plan = buildPlan(input);
-      if (c.json) c.printJson(planJson(input, plan));
-      else c.print(renderPlan(input, plan));
+      const current = opts.readListener
+        ? await new AlbShifter(c.clients(input.target.listenerArn).elb, input.target).read().catch((err: unknown) => {
+            // ListenerNotFound, TargetGroupNotInForwardAction, …: Prepare would refuse the same way.
+            throw err instanceof RolloutError ? new CliError(`this rollout would be refused at Prepare: ${err.message}`, EXIT.USAGE) : err;
+          })
+        : undefined;
+      if (current) checkAgainstListener(input, plan, current);
+      if (c.json) c.printJson({ ...planJson(input, plan), ...(current ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, current.weights, input.target) } : {}) });
+      else c.print(renderPlan(input, plan, current));
     });
 
   withInputOptions(program.command('start'))

@@ -66,3 +66,11 @@ export class Transient extends RolloutError {
     super(message);
   }
 }
+/** A step's weights cannot keep every other target group's share within ±0.1 pp (the message has the numbers). */
+export class StepNotRepresentable extends RolloutError {
+  override name = 'StepNotRepresentable';
+}
+/** The forward action has target group stickiness on and the input does not say how to handle it. */
+export class StickinessNotHandled extends RolloutError {
+  override name = 'StickinessNotHandled';
+}

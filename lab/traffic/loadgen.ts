@@ -16,6 +16,22 @@ export interface LoadOptions {
   path?: string;
   /** A request without an answer after this long counts as failed (default 5 s). */
   timeoutMs?: number;
+  /** Distinct clients the requests come from, in turn (default 1). */
+  clients?: number;
+  /** Share (0–1) of those clients that keep cookies, as browsers do (default 0: no client sends cookies). */
+  cookieShare?: number;
+  /** The clients' cookies, to carry them from one run to the next (default: fresh for this run). */
+  cookies?: ClientCookies;
+}
+
+/** Each client's cookie jar, by client number. */
+export class ClientCookies {
+  private readonly jars = new Map<number, CookieJar>();
+  jar(client: number): CookieJar {
+    let jar = this.jars.get(client);
+    if (!jar) this.jars.set(client, (jar = new CookieJar()));
+    return jar;
+  }
 }
 
 export interface RequestOutcome {
@@ -25,6 +41,9 @@ export interface RequestOutcome {
   status: number;
   /** Who answered (`x-service`), if a service did. */
   service?: string;
+  /** The client that sent it (0-based), and whether that client keeps cookies. */
+  client: number;
+  keepsCookies: boolean;
   latencyMs: number;
   error?: string;
 }
@@ -60,15 +79,23 @@ export function startLoad(options: LoadOptions): LoadRun {
   let stopped = false;
   let wake: (() => void) | undefined;
 
-  const send = (): Promise<void> =>
+  const clients = Math.max(1, Math.floor(options.clients ?? 1));
+  const withCookies = Math.round(clients * Math.min(1, Math.max(0, options.cookieShare ?? 0)));
+  const jars = options.cookies ?? new ClientCookies();
+
+  const send = (client: number): Promise<void> =>
     new Promise((resolve) => {
       const startedAt = Date.now();
       const t0 = performance.now();
-      const finish = (outcome: Omit<RequestOutcome, 'startedAt' | 'latencyMs'>) => {
-        outcomes.push({ startedAt, latencyMs: performance.now() - t0, ...outcome });
+      const keepsCookies = client < withCookies;
+      const jar = keepsCookies ? jars.jar(client) : undefined;
+      const finish = (outcome: Omit<RequestOutcome, 'startedAt' | 'latencyMs' | 'client' | 'keepsCookies'>) => {
+        outcomes.push({ startedAt, latencyMs: performance.now() - t0, client, keepsCookies, ...outcome });
         resolve();
       };
-      const req = request(target, { agent, timeout: timeoutMs }, (res) => {
+      const cookie = jar?.header();
+      const req = request(target, { agent, timeout: timeoutMs, ...(cookie ? { headers: { cookie } } : {}) }, (res) => {
+        jar?.store(res.headers['set-cookie']);
         const service = res.headers['x-service'];
         res.resume();
         res.on('end', () => finish({ status: res.statusCode ?? 0, service: typeof service === 'string' ? service : undefined }));
@@ -89,7 +116,7 @@ export function startLoad(options: LoadOptions): LoadRun {
       if (wait >= 1) await new Promise<void>((resolve) => setTimeout((wake = resolve), wait));
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
       if (stopped || (options.durationMs !== undefined && overtime(start, options.durationMs))) break;
-      const p = send().then(() => void inFlight.delete(p));
+      const p = send(i % clients).then(() => void inFlight.delete(p));
       inFlight.add(p);
     }
     await Promise.all(inFlight);
@@ -140,4 +167,26 @@ function summarize(outcomes: RequestOutcome[], durationMs: number): LoadResult {
     outcomes,
     durationMs,
   };
+}
+
+/** A client's cookies: what Set-Cookie gave it, until its Expires passes (as a browser keeps them). */
+class CookieJar {
+  private readonly cookies = new Map<string, { value: string; expires: number }>();
+
+  store(setCookie: string[] | undefined): void {
+    for (const line of setCookie ?? []) {
+      const [pair = '', ...attrs] = line.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const expiresAttr = attrs.find((a) => a.toLowerCase().startsWith('expires='));
+      const expires = expiresAttr ? Date.parse(expiresAttr.slice('expires='.length)) : Number.POSITIVE_INFINITY;
+      this.cookies.set(pair.slice(0, eq), { value: pair.slice(eq + 1), expires: Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires });
+    }
+  }
+
+  header(): string | undefined {
+    const now = Date.now();
+    const live = [...this.cookies].filter(([, c]) => c.expires > now).map(([name, c]) => `${name}=${c.value}`);
+    return live.length > 0 ? live.join('; ') : undefined;
+  }
 }

@@ -1,13 +1,15 @@
 // The lab's ALB data plane: a weighted HTTP reverse proxy. It routes each request to a target group picked by
 // the forward weights of the lab ALB model, which it re-reads on every change event (ALB weight changes
 // take effect at once), and records per-target-group metrics the alarms are computed from.
-// Kept simple on purpose: no stickiness (lab clients carry no cookies), no health-based routing (an ALB
-// fails open into unhealthy targets anyway), authenticate-* actions are skipped (no IdP in the lab).
+// Target group stickiness is honoured as an ALB does it (AWSALBTG cookie, see stickiness.ts). Kept simple
+// on purpose: no health-based routing (an ALB fails open into unhealthy targets anyway), authenticate-*
+// actions are skipped (no IdP in the lab).
 import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Action, AlbModel } from '../aws/alb-model.ts';
 import { listenLocal } from '../aws/local-server.ts';
 import { TrafficMetrics } from './metrics.ts';
+import { pinnedTargetGroup, stickinessOf, stickyCookies } from './stickiness.ts';
 
 export interface ProxyOptions {
   model: AlbModel;
@@ -49,17 +51,22 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const random = options.random ?? Math.random;
   const source = options.ruleArn ?? options.listenerArn;
   let weights = forwardWeights(model.actionsOf(source));
+  let stickiness = stickinessOf(model.actionsOf(source));
   const history: WeightChange[] = [{ at: metrics.now(), weights }];
   const unsubscribe = model.onChange((event) => {
     if (event.arn !== source) return;
     weights = forwardWeights(event.actions);
+    stickiness = stickinessOf(event.actions);
     history.push({ at: metrics.now(), weights });
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
   const server = createServer((req, res) => {
     const arrived = performance.now();
-    const targetGroup = pick(weights, random);
+    // A valid AWSALBTG cookie wins over the weights (a weight of 0 included) while stickiness is on.
+    const now = metrics.now();
+    const targetGroup = (stickiness.enabled ? pinnedTargetGroup(req.headers.cookie, weights, now) : undefined) ?? pick(weights, random);
+    const cookies = stickiness.enabled && targetGroup ? stickyCookies(targetGroup, stickiness, now) : [];
     const base = targetGroup && targets[targetGroup];
     if (!targetGroup || !base) {
       // An ALB answers 503 when the forward action leaves it nowhere to send the request.
@@ -82,7 +89,9 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       const status = upstreamRes.statusCode ?? 502;
       // Like the ALB's TargetResponseTime: until the target starts answering.
       record(status);
-      res.writeHead(status, withoutHopByHop(upstreamRes.headers));
+      const headers = withoutHopByHop(upstreamRes.headers);
+      if (cookies.length > 0) headers['set-cookie'] = [...(headers['set-cookie'] ?? []), ...cookies];
+      res.writeHead(status, headers);
       upstreamRes.pipe(res);
       upstreamRes.on('end', () => (backendDone = performance.now()));
     });

@@ -3,7 +3,7 @@
 import { describeEpisode, type AlarmEpisode } from './alarm-episodes.ts';
 import type { RolloutInput } from './input.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS, type PlanStep } from './plan.ts';
-import { formatChange, sameWeights, type PairWeights } from './weights.ts';
+import { describeChange, sameWeightMap, type Pair } from './shares.ts';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -20,18 +20,18 @@ export interface Observations {
   now: number;
   alarms: AlarmObservation[];
   canaryHealthy: number;
-  /** The pair's weights as the listener has them now. */
-  weights: PairWeights;
-  /** Other target groups in the forward action whose weight differs from the recorded original. */
-  othersChanged?: string[];
+  /** Every target group's weight in the forward action as the listener has it now. */
+  weights: Record<string, number>;
 }
 
 export interface Position {
   stepIndex: number;
   /** Epoch milliseconds when this step's weights were applied. */
   stepStartedAt: number;
-  /** The pair's weights the rollout last applied. */
-  expected: PairWeights;
+  /** Every target group's weight as the rollout last wrote it. */
+  expected: Record<string, number>;
+  /** The stable and canary target groups (to name them in a drift message). */
+  pair: Pair;
 }
 
 export type DecisionPolicy = Pick<RolloutInput, 'bakeSeconds' | 'insufficientData' | 'minHealthyTargets'> &
@@ -50,11 +50,8 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
   const at = `at step ${step.percent}%`;
 
   // Never fight an operator: if someone moved the weights, hand traffic back to the original.
-  if (!sameWeights(obs.weights, pos.expected)) {
-    return rollback(`weights changed outside the rollout ${at}: ${formatChange(pos.expected, obs.weights)}`);
-  }
-  if (obs.othersChanged && obs.othersChanged.length > 0) {
-    return rollback(`weights changed outside the rollout ${at}: target group${obs.othersChanged.length > 1 ? 's' : ''} ${obs.othersChanged.join(', ')} changed`);
+  if (!sameWeightMap(obs.weights, pos.expected)) {
+    return rollback(`weights changed outside the rollout ${at}: ${describeChange(pos.expected, obs.weights, pos.pair)}`);
   }
   const firing = obs.alarms.filter((a) => a.state === 'ALARM');
   if (firing.length > 0) {

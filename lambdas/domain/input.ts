@@ -120,6 +120,11 @@ export const RolloutInputSchema = z
       })
       .strict()
       .default({ before: [], timeoutSeconds: DEFAULTS.approvalTimeoutSeconds, onTimeout: DEFAULTS.onTimeout }),
+    stickiness: z
+      .enum(['disable-during-rollout', 'accept'], {
+        error: 'must be "disable-during-rollout" (stickiness off while shifting, restored after promotion) or "accept" (shift as is; sticky clients stay where the ALB sent them)',
+      })
+      .optional(),
     slack: z
       .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{4,}$/, { error: 'must be a Slack channel id like C0123456 (not a #name)' }) })
       .strict()

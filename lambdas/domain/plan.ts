@@ -1,5 +1,6 @@
 // The plan: what a rollout will do, step by step, and what it costs in Step Functions terms.
 import type { RolloutInput } from './input.ts';
+import { stepWeights, type NotRepresentable, type Pair, type StepWeights } from './shares.ts';
 import { weightsFor, type PairWeights } from './weights.ts';
 
 export interface PlanStep {
@@ -85,4 +86,13 @@ export function historyEvents(input: RolloutInput): number {
   const perPoll = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
   const perStep = EVENTS.choice + EVENTS.lambdaTask + worstPollsPerStep(input) * perPoll;
   return EVENTS.execution + EVENTS.lambdaTask + input.steps.length * perStep + gates * EVENTS.tokenTask + EVENTS.lambdaTask + EVENTS.terminal;
+}
+
+/**
+ * The plan's steps against the forward action's weights as they are (the listener read by `plan
+ * --read-listener`, or Prepare's recorded original): each step's full weights and shares, or why
+ * it cannot be represented. Without a listener the plan shows the pair's weights only.
+ */
+export function planShares(plan: Pick<Plan, 'steps'>, original: Record<string, number>, pair: Pair): (StepWeights | NotRepresentable)[] {
+  return plan.steps.map((s) => stepWeights(original, pair, s.percent));
 }

@@ -11,6 +11,13 @@ export interface ForwardState {
   actions: unknown[];
   /** Weight of every target group in the forward action, by ARN. */
   weights: Record<string, number>;
+  /** The forward action's target group stickiness (TargetGroupStickinessConfig), when it has one. */
+  stickiness?: Stickiness;
+}
+
+export interface Stickiness {
+  enabled: boolean;
+  durationSeconds?: number;
 }
 
 export interface NextStep {
@@ -32,8 +39,8 @@ export interface RolloutState {
   /** The step to shift to next, or null while baking. */
   next: NextStep | null;
   stepStartedAt: string | null;
-  /** The pair's weights as the rollout last left them. */
-  expected: PairWeights;
+  /** Every target group's weight in the forward action as the rollout last wrote it (the original's before the first shift). */
+  expected: Record<string, number>;
   history: { percent: number; startedAt: string; weights: PairWeights }[];
   /** Alarms (state and history) have been judged up to here (ISO, Lambda clock); the next Evaluate reads their history from a little before it. */
   alarmsReadUntil?: string;
@@ -48,17 +55,19 @@ export function nextStep(plan: Plan, index: number): NextStep | null {
   return step ? { index, percent: step.percent, approval: step.approval } : null;
 }
 
-export function afterShift(state: RolloutState, index: number, weights: PairWeights, now: Date): RolloutState {
+/** `weights`: every target group's weight as this shift wrote it. */
+export function afterShift(state: RolloutState, index: number, weights: Record<string, number>, now: Date): RolloutState {
   const step = state.plan.steps[index];
   if (!step) throw new RangeError(`no step ${index} in a plan of ${state.plan.steps.length}`);
   const { decision: _d, error: _e, ...rest } = state;
+  const { target } = state.input;
   return {
     ...rest,
     position: index,
     next: null,
     stepStartedAt: now.toISOString(),
     expected: weights,
-    history: [...state.history, { percent: step.percent, startedAt: now.toISOString(), weights }],
+    history: [...state.history, { percent: step.percent, startedAt: now.toISOString(), weights: { stable: weights[target.stable] ?? 0, canary: weights[target.canary] ?? 0 } }],
   };
 }
 

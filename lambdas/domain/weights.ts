@@ -1,6 +1,6 @@
 // Weight math: a percentage with one decimal ↔ integer ALB weights (0–999).
-// The canary's share is of the traffic the stable and canary target groups receive together; any
-// other target group in the same forward action keeps its weight exactly.
+// The canary's share is of the traffic the stable and canary target groups receive together; when
+// other target groups take traffic too, shares.ts scales every weight so they keep their share.
 
 export const MAX_WEIGHT = 999;
 

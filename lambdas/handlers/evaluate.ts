@@ -5,7 +5,6 @@ import { decide } from '../domain/decide.ts';
 import { afterDecision, type RolloutState } from '../domain/rollout.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy, readAlarmHistory, readAlarms } from '../providers/health.ts';
-import { othersChanged, pairOf } from '../providers/traffic.ts';
 import { log, now, shifter } from './deps.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
@@ -26,11 +25,10 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
       now: readAt.getTime(),
       alarms: withEpisodes(alarms, changes, heldFrom),
       canaryHealthy: health.healthy,
-      weights: pairOf(current, target),
-      othersChanged: othersChanged(state.original, current, target),
+      weights: current.weights,
     },
     { ...state.input, steps: state.plan.steps },
-    { stepIndex: state.position, stepStartedAt: Date.parse(state.stepStartedAt ?? state.startedAt), expected: state.expected },
+    { stepIndex: state.position, stepStartedAt: Date.parse(state.stepStartedAt ?? state.startedAt), expected: state.expected, pair: target },
   );
   log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason });
   return { ...afterDecision(state, decision), alarmsReadUntil: readAt.toISOString() };

@@ -1,5 +1,6 @@
 // Finalize: the last step baked cleanly. Record the promotion, release the lock, report a summary.
 import type { RolloutState } from '../domain/rollout.ts';
+import { stickinessAfterPromotion } from '../domain/stickiness.ts';
 import { notifySafely } from '../providers/notify.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
 
@@ -14,7 +15,9 @@ export interface RolloutSummary {
 }
 
 export async function handler(state: RolloutState): Promise<RolloutSummary> {
-  const final = await shifter(state.input.target).read();
+  // "disable-during-rollout": the promoted weights with the original stickiness config back (idempotent).
+  const stickiness = stickinessAfterPromotion(state.input.stickiness, state.original.stickiness);
+  const final = stickiness ? await shifter(state.input.target).apply({ weights: state.expected, stickiness }) : await shifter(state.input.target).read();
   const at = now();
   const durationSeconds = Math.round((at.getTime() - Date.parse(state.startedAt)) / 1000);
   const db = store();

@@ -1,10 +1,11 @@
 // Prepare: validate the input, take the per-listener lock, record the original forward action and
 // run the pre-flight checks. Anything wrong fails here, before any traffic moves.
 import { validateInput } from '../domain/input.ts';
-import { buildPlan } from '../domain/plan.ts';
+import { buildPlan, planShares } from '../domain/plan.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
+import { stickinessProblem } from '../domain/stickiness.ts';
 import { canaryShare } from '../domain/weights.ts';
-import { InvalidInput, PreflightFailed } from '../errors.ts';
+import { InvalidInput, PreflightFailed, StepNotRepresentable, StickinessNotHandled } from '../errors.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy, readAlarms } from '../providers/health.ts';
 import { notifySafely } from '../providers/notify.ts';
@@ -39,6 +40,11 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
   try {
     const original = await shifter(target).read();
+    const sticky = stickinessProblem(input.stickiness, original.stickiness, what);
+    if (sticky) throw new StickinessNotHandled(sticky);
+    // Every step must keep the other target groups' shares (checked here, computed again by Shift from the same original).
+    const unrepresentable = planShares(plan, original.weights, target).flatMap((r) => (r.ok ? [] : [r.reason]));
+    if (unrepresentable.length > 0) throw new StepNotRepresentable(unrepresentable.join('; '));
     // The first Evaluate reads alarm history from (a little before) the pre-flight read.
     const alarmsReadUntil = now().toISOString();
     await preflight(input.target.canary, input.alarms, input.minHealthyTargets, canaryShare(pairOf(original, target)), input.steps[0] ?? 100);
@@ -56,7 +62,7 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
       position: -1,
       next: nextStep(plan, 0),
       stepStartedAt: null,
-      expected: pairOf(original, target),
+      expected: original.weights,
       history: [],
       alarmsReadUntil,
     };

@@ -7,6 +7,7 @@
 // request stays approvable from the CLI and the timeout policy still applies.
 import { randomBytes } from 'node:crypto';
 import type { RolloutState } from '../domain/rollout.ts';
+import { stepWeights } from '../domain/shares.ts';
 import type { AlarmReading } from '../domain/slack-messages.ts';
 import { client } from '../providers/clients.ts';
 import { readAlarms } from '../providers/health.ts';
@@ -77,6 +78,9 @@ export async function handler(event: RequestApprovalEvent): Promise<RequestAppro
   }
   const { target } = state.input;
   const current = state.position >= 0 ? state.plan.steps[state.position] : undefined;
+  // The pair's weights Shift will write (other target groups keep their share), not the plan's pair-only ones.
+  const planned = stepWeights(state.original.weights, target, next.percent);
+  const nextWeights = planned.ok ? { stable: planned.weights[target.stable] ?? 0, canary: planned.weights[target.canary] ?? 0 } : nextStep.weights;
   try {
     const where = await slack.requestApproval(
       {
@@ -84,8 +88,8 @@ export async function handler(event: RequestApprovalEvent): Promise<RequestAppro
         approvalId: id,
         what: target.ruleArn ? `rule ${shortArn(target.ruleArn)}` : `listener ${shortArn(target.listenerArn)}`,
         names: { stable: shortName(target.stable), canary: shortName(target.canary) },
-        current: { percent: current?.percent ?? 0, weights: state.expected },
-        next: { percent: next.percent, weights: nextStep.weights },
+        current: { percent: current?.percent ?? 0, weights: { stable: state.expected[target.stable] ?? 0, canary: state.expected[target.canary] ?? 0 } },
+        next: { percent: next.percent, weights: nextWeights },
         alarms,
         timeoutSeconds,
         onTimeout,

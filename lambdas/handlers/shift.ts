@@ -2,13 +2,14 @@
 // someone else (never fight an operator) or when the canary has too few healthy targets (an ALB
 // fails open into unhealthy targets). Safe to retry: a step already applied is not applied again.
 import { afterShift, type RolloutState } from '../domain/rollout.ts';
-import { formatChange, sameWeights } from '../domain/weights.ts';
-import { DriftDetected, InsufficientHealthyTargets, RolloutStopped } from '../errors.ts';
+import { describeChange, sameWeightMap, stepWeights } from '../domain/shares.ts';
+import { stickinessDuringRollout } from '../domain/stickiness.ts';
+import { DriftDetected, InsufficientHealthyTargets, RolloutStopped, StepNotRepresentable } from '../errors.ts';
 import type { RolloutStore } from '../providers/store.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy } from '../providers/health.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { othersChanged, pairOf, shortName } from '../providers/traffic.ts';
+import { shortName } from '../providers/traffic.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
@@ -18,15 +19,15 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   const { target } = state.input;
   const provider = shifter(target);
 
+  // Every target group's weight for this step, from the recorded original: the others keep their share.
+  const desired = stepWeights(state.original.weights, target, step.percent);
+  if (!desired.ok) throw new StepNotRepresentable(desired.reason);
   const current = await provider.read();
-  const pair = pairOf(current, target);
   // A retried Shift may find its own write already in place.
-  const alreadyApplied = sameWeights(pair, step.weights);
-  if (!alreadyApplied && !sameWeights(pair, state.expected)) {
-    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${formatChange(state.expected, pair)}`);
+  const alreadyApplied = sameWeightMap(current.weights, desired.weights);
+  if (!alreadyApplied && !sameWeightMap(current.weights, state.expected)) {
+    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${describeChange(state.expected, current.weights, target)}`);
   }
-  const changed = othersChanged(state.original, current, target);
-  if (changed.length > 0) throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${changed.join(', ')} changed`);
 
   const health = await countHealthy(client('elb'), target.canary);
   if (health.healthy < state.input.minHealthyTargets) {
@@ -38,7 +39,8 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   // Stop execution does not stop this Lambda: if the safety net has started restoring, stand down.
   const db = store();
   if (await stopping(db, state.executionArn)) throw new RolloutStopped(`rollout ${state.executionArn} is being rolled back; not shifting to ${step.percent}%`);
-  const applied = await provider.apply(step.weights);
+  const stickiness = stickinessDuringRollout(state.input.stickiness, state.original.stickiness);
+  const applied = await provider.apply({ weights: desired.weights, ...(stickiness ? { stickiness } : {}) });
   if (!alreadyApplied && (await stopping(db, state.executionArn))) {
     // The restore may have run between our check and our write: put the original back ourselves.
     await provider.restore(state.original);
@@ -55,9 +57,10 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
       why: `step ${step.percent}%${state.approval?.approvedBy ? ` approved by ${state.approval.approvedBy}` : ''}`,
     });
   }
-  log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: step.weights });
-  await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: step.weights }, state.input.slack?.channel, logWarn);
-  return afterShift(state, next.index, step.weights, at);
+  const pair = { stable: desired.weights[target.stable] ?? 0, canary: desired.weights[target.canary] ?? 0 };
+  log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: desired.weights });
+  await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: pair }, state.input.slack?.channel, logWarn);
+  return afterShift(state, next.index, desired.weights, at);
 }
 
 /** The safety net (or the Rollback state) has begun restoring this rollout. */

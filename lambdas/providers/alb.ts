@@ -11,10 +11,9 @@ import {
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DefaultRuleGiven, ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
-import type { PairWeights } from '../domain/weights.ts';
-import { formatSplit } from '../domain/weights.ts';
+import { describe, sameWeightMap } from '../domain/shares.ts';
 import { aws } from './aws-errors.ts';
-import { pairOf, shortName, type ForwardState, type TrafficShifter, type TrafficTarget } from './traffic.ts';
+import { shortName, type DesiredForward, type ForwardState, type Stickiness, type TrafficShifter, type TrafficTarget } from './traffic.ts';
 
 /** Weighted forward actions exist on Application Load Balancers only (HTTP/HTTPS listeners). */
 const SUPPORTED_PROTOCOLS = new Set(['HTTP', 'HTTPS']);
@@ -39,19 +38,21 @@ export class AlbShifter implements TrafficShifter {
   private async readAsIs(): Promise<ForwardState> {
     const listener = await this.describeListener();
     const actions = this.target.ruleArn ? await this.describeRuleActions(this.target.ruleArn) : (listener.DefaultActions ?? []);
-    return { actions: actions as unknown[], weights: forwardWeights(actions) };
+    const stickiness = forwardStickiness(actions);
+    return { actions: actions as unknown[], weights: forwardWeights(actions), ...(stickiness ? { stickiness } : {}) };
   }
 
-  async apply(desired: PairWeights): Promise<ForwardState> {
+  async apply(desired: DesiredForward): Promise<ForwardState> {
     const current = await this.read();
-    const now = pairOf(current, this.target);
-    if (now.stable === desired.stable && now.canary === desired.canary) return current;
-    const actions = withPairWeights(current.actions as Action[], this.target, desired);
+    if (isApplied(current, desired)) return current;
+    const actions = withForward(current.actions as Action[], desired);
     await this.write(actions);
     const after = await this.read();
-    const got = pairOf(after, this.target);
-    if (got.stable !== desired.stable || got.canary !== desired.canary) {
-      throw new VerifyFailed(`${this.where} reads ${formatSplit(got)} (${got.stable}:${got.canary}) after writing ${formatSplit(desired)} (${desired.stable}:${desired.canary}); someone may be changing it at the same time`);
+    if (!isApplied(after, desired)) {
+      throw new VerifyFailed(
+        `${this.where} reads ${describe(after.weights)}${after.stickiness?.enabled ? ' (sticky)' : ''} after writing ${describe({ ...current.weights, ...desired.weights })}` +
+          `${desired.stickiness ? ` with stickiness ${desired.stickiness.enabled ? 'on' : 'off'}` : ''}; someone may be changing it at the same time`,
+      );
     }
     return after;
   }
@@ -145,18 +146,34 @@ export function forwardWeights(actions: readonly Action[]): Record<string, numbe
   return forward.TargetGroupArn ? { [forward.TargetGroupArn]: 1 } : {};
 }
 
-/** A copy of `actions` with only the pair's weights changed. */
-export function withPairWeights(actions: readonly Action[], target: Pick<TrafficTarget, 'stable' | 'canary'>, desired: PairWeights): Action[] {
+/** The forward action's TargetGroupStickinessConfig, when it has one. */
+export function forwardStickiness(actions: readonly Action[]): Stickiness | undefined {
+  const config = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroupStickinessConfig;
+  if (!config) return undefined;
+  return { enabled: config.Enabled === true, ...(config.DurationSeconds !== undefined ? { durationSeconds: config.DurationSeconds } : {}) };
+}
+
+/** The listed weights and the stickiness (when given) are in place; other target groups are not looked at. */
+function isApplied(state: ForwardState, desired: DesiredForward): boolean {
+  const weightsThere = sameWeightMap({ ...state.weights, ...desired.weights }, state.weights);
+  const stickinessThere = !desired.stickiness || (state.stickiness?.enabled ?? false) === desired.stickiness.enabled;
+  return weightsThere && stickinessThere;
+}
+
+/** A copy of `actions` with the listed target groups' weights (and the stickiness, if given) changed; everything else as read. */
+export function withForward(actions: readonly Action[], desired: DesiredForward): Action[] {
   return actions.map((action) => {
     if (action.Type !== 'forward') return action;
     const groups = action.ForwardConfig?.TargetGroups ?? (action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : []);
-    const weightOf = (arn: string | undefined, weight: number | undefined) =>
-      arn === target.stable ? desired.stable : arn === target.canary ? desired.canary : weight;
+    const { stickiness } = desired;
     return {
       ...action,
       ForwardConfig: {
         ...action.ForwardConfig,
-        TargetGroups: groups.map((g) => ({ ...g, Weight: weightOf(g.TargetGroupArn, g.Weight) })),
+        TargetGroups: groups.map((g) => ({ ...g, Weight: g.TargetGroupArn !== undefined && g.TargetGroupArn in desired.weights ? desired.weights[g.TargetGroupArn] : g.Weight })),
+        ...(stickiness
+          ? { TargetGroupStickinessConfig: { Enabled: stickiness.enabled, ...(stickiness.durationSeconds !== undefined ? { DurationSeconds: stickiness.durationSeconds } : {}) } }
+          : {}),
       },
     };
   });

@@ -156,7 +156,7 @@ export function preparedState(raw: unknown = RAW_INPUT): RolloutState {
     position: -1,
     next: nextStep(plan, 0),
     stepStartedAt: null,
-    expected: { stable: 1, canary: 0 },
+    expected: { [ARN.blue]: 1, [ARN.green]: 0 },
     history: [],
   };
 }
@@ -184,9 +184,9 @@ const bake = (percent: number, elapsed: number): Decision => ({
 /** A rollout at step 2 (10%), baking: shifted at 10:15:05, last evaluated at 10:21:35, now in Bake. */
 export function bakingAtTenPercent(): { steps: Step[]; state: RolloutState } {
   const s0 = preparedState();
-  const s1 = afterShift(s0, 0, { stable: 99, canary: 1 }, new Date(at('10:05:02')));
+  const s1 = afterShift(s0, 0, { [ARN.blue]: 99, [ARN.green]: 1 }, new Date(at('10:05:02')));
   const s1done = afterDecision(s1, { action: 'advance', reason: 'step 1% baked 600s with 2 alarms OK, 3 canary targets healthy: advancing to 10%' });
-  const s2 = afterShift(s1done, 1, { stable: 9, canary: 1 }, new Date(at('10:15:05')));
+  const s2 = afterShift(s1done, 1, { [ARN.blue]: 9, [ARN.green]: 1 }, new Date(at('10:15:05')));
   const s2eval = afterDecision(s2, bake(10, 390));
   return {
     state: s2eval,
@@ -210,7 +210,7 @@ export function bakingAtTenPercent(): { steps: Step[]; state: RolloutState } {
 /** At 20% after baking cleanly, the rollout advanced to 50%, which needs an approval: waiting in RequestApproval since 10:40:00. */
 export function waitingForApproval(): { steps: Step[]; state: RolloutState } {
   const s0 = preparedState();
-  const s3 = afterShift(s0, 2, { stable: 4, canary: 1 }, new Date(at('10:30:00')));
+  const s3 = afterShift(s0, 2, { [ARN.blue]: 4, [ARN.green]: 1 }, new Date(at('10:30:00')));
   const s3done = afterDecision(s3, { action: 'advance', reason: 'step 20% baked 600s with 2 alarms OK, 3 canary targets healthy: advancing to 50%' });
   return {
     state: s3done,
@@ -228,7 +228,7 @@ export function waitingForApproval(): { steps: Step[]; state: RolloutState } {
 /** Rolled back at 20%: Evaluate saw an alarm, Rollback restored, RolledBack failed the execution. */
 export function rolledBackAtTwentyPercent(): { steps: Step[]; state: RolloutState; cause: string } {
   const s0 = preparedState();
-  const s3 = afterShift(s0, 2, { stable: 4, canary: 1 }, new Date(at('10:30:00')));
+  const s3 = afterShift(s0, 2, { [ARN.blue]: 4, [ARN.green]: 1 }, new Date(at('10:30:00')));
   const cause = 'alarm web-green-5xx in ALARM at step 20% (Threshold Crossed: 3 datapoints were greater than 5.0)';
   const s3eval = afterDecision(s3, { action: 'rollback', reason: cause });
   return {

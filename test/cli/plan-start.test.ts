@@ -19,9 +19,12 @@ describe('plan', () => {
         4     50%     1:1                     50/50  approval
         5     100%    0:1                     0/100  approval
 
+        shares     pair weights only; a forward action with other target groups is scaled so they keep their share (±0.1 pp): --read-listener shows it
+
         bake       10m per step, checked every 30s (20 polls per step)
         alarms     web-green-5xx, web-green-p99; INSUFFICIENT_DATA: roll back
         health     the canary needs at least 1 healthy target before and during every step
+        stickiness refused at Prepare if the forward action has target group stickiness on (set "stickiness")
         approvals  before 50%, 100%: each waits up to 1h, then rolls back
         ETA        50m of baking, plus up to 2h waiting for approvals
         states     Prepare, then per step: [RequestApproval →] Shift → 20 × (Bake → Evaluate → Decide), then Finalize → Promoted

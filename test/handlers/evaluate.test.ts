@@ -76,9 +76,9 @@ describe('evaluate', () => {
   });
 
   it('the third target group changed by someone else → rollback naming it', async () => {
-    world.listener.DefaultActions = actionsAt({ stable: 9, canary: 1 }, 0);
+    world.listener.DefaultActions = actionsAt({ stable: 900, canary: 100 }, 0);
     const next = await handler(at10());
-    expect(next.decision).toEqual({ action: 'rollback', reason: 'weights changed outside the rollout at step 10%: target group legacy changed' });
+    expect(next.decision).toEqual({ action: 'rollback', reason: 'weights changed outside the rollout at step 10%: target group legacy (expected 1, found 0) changed' });
   });
 
   it('canary healthy targets below the minimum → rollback', async () => {

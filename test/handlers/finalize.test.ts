@@ -6,7 +6,7 @@ import { afterDecision, afterShift } from '../../lambdas/domain/rollout.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
 import { handler } from '../../lambdas/handlers/finalize.ts';
 import { notificationFailures, setNotifier } from '../../lambdas/providers/notify.ts';
-import { actionsAtPercent, ARN, baseInput, ddb, elb, notified, resetAws, restoreNotifier, stateFor, T0, TABLE, world } from './fixtures.ts';
+import { actionsAtPercent, ARN, baseInput, ddb, elb, notified, resetAws, restoreNotifier, stateFor, stepMap, T0, TABLE, world } from './fixtures.ts';
 
 const END = T0 + 3_100_000;
 const REASON = 'step 100% baked 600s with 2 alarms OK, 2 canary targets healthy: promoting';
@@ -14,7 +14,7 @@ const REASON = 'step 100% baked 600s with 2 alarms OK, 2 canary targets healthy:
 function promoted() {
   let s = stateFor(baseInput());
   [1, 10, 20, 50, 100].forEach((_, i) => {
-    s = afterShift(s, i, s.plan.steps[i]!.weights, new Date(T0 + i * 620_000));
+    s = afterShift(s, i, stepMap(s, i), new Date(T0 + i * 620_000));
   });
   return afterDecision(s, { action: 'promote', reason: REASON });
 }
@@ -29,7 +29,7 @@ afterAll(restoreNotifier);
 describe('finalize', () => {
   it('audits, marks promoted, releases the lock, returns the summary; no traffic call', async () => {
     const summary = await handler(promoted());
-    const final = { [ARN.blue]: 0, [ARN.green]: 1, [ARN.legacy]: 1 };
+    const final = { [ARN.blue]: 0, [ARN.green]: 999, [ARN.legacy]: 1 };
     expect(elb.commandCalls(ModifyListenerCommand)).toHaveLength(0);
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ action: 'promote', to: final, by: ARN.execution, why: REASON });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toEqual({ ':status': 'promoted', ':reason': REASON, ':now': new Date(END).toISOString() });

@@ -20,12 +20,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { validateInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
 import { buildPlan } from '../../lambdas/domain/plan.ts';
 import { afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
-import { weightsFor, type PairWeights } from '../../lambdas/domain/weights.ts';
+import { stepWeights } from '../../lambdas/domain/shares.ts';
+import type { PairWeights } from '../../lambdas/domain/weights.ts';
 import { log, setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
 import { setNotifier, silentNotifier, type Notifier, type RolloutEvent } from '../../lambdas/providers/notify.ts';
 import { lockKeyFor } from '../../lambdas/providers/store.ts';
-import { forwardWeights } from '../../lambdas/providers/alb.ts';
+import { forwardStickiness, forwardWeights } from '../../lambdas/providers/alb.ts';
 
 const ACCOUNT = '123456789012';
 const LB = 'app/web/50dc6c495c0c9188';
@@ -214,6 +215,8 @@ export function listenerWeights(): Record<string, number> {
 export const baseInput = (over: Partial<RolloutInputRaw> = {}): RolloutInputRaw => ({
   target: { listenerArn: ARN.listener, stable: ARN.blue, canary: ARN.green },
   alarms: ['web-green-5xx', 'web-green-p99'],
+  // The fixture's forward action is sticky; tests of the other modes say so.
+  stickiness: 'accept',
   ...over,
 });
 
@@ -228,7 +231,8 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
   const input = checked.input;
   const plan = buildPlan(input);
   const actions = clone(opts.original ?? oidcThenForward());
-  const original = { actions: actions as unknown[], weights: forwardWeights(actions) };
+  const stickiness = forwardStickiness(actions);
+  const original = { actions: actions as unknown[], weights: forwardWeights(actions), ...(stickiness ? { stickiness } : {}) };
   let state: RolloutState = {
     executionArn: ARN.execution,
     startedAt: new Date(T0).toISOString(),
@@ -239,12 +243,12 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
     position: -1,
     next: nextStep(plan, 0),
     stepStartedAt: null,
-    expected: { stable: original.weights[input.target.stable] ?? 0, canary: original.weights[input.target.canary] ?? 0 },
+    expected: original.weights,
     history: [],
   };
   const position = opts.position ?? -1;
   for (let i = 0; i <= position; i++) {
-    state = afterShift(state, i, plan.steps[i]!.weights, new Date(opts.stepStartedAt ?? T0));
+    state = afterShift(state, i, stepMap(state, i), new Date(opts.stepStartedAt ?? T0));
   }
   if (position >= 0) state = { ...state, next: nextStep(plan, position + 1) };
   return state;
@@ -252,4 +256,16 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
 
 /** The listener's actions with the pair at `w` (legacy kept at 1). */
 export const actionsAt = (w: PairWeights, legacy = 1): Action[] => oidcThenForward({ blue: w.stable, green: w.canary, legacy });
-export const actionsAtPercent = (percent: number): Action[] => actionsAt(weightsFor(percent));
+/** The listener's actions at a step from the default original (blue 999, green 0, legacy 1): legacy keeps its 0.1% share. */
+export const actionsAtPercent = (percent: number): Action[] => {
+  const r = stepWeights(forwardWeights(oidcThenForward()), { stable: ARN.blue, canary: ARN.green }, percent);
+  if (!r.ok) throw new Error(r.reason);
+  return oidcThenForward({ blue: r.weights[ARN.blue]!, green: r.weights[ARN.green]!, legacy: r.weights[ARN.legacy]! });
+};
+
+/** Every target group's weight at step `index`, as Shift computes it from the recorded original. */
+export function stepMap(state: RolloutState, index: number): Record<string, number> {
+  const r = stepWeights(state.original.weights, state.input.target, state.plan.steps[index]!.percent);
+  if (!r.ok) throw new Error(r.reason);
+  return r.weights;
+}

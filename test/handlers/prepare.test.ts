@@ -88,7 +88,7 @@ describe('prepare: success', () => {
         executionArn: ARN.execution,
         status: 'running',
         target: { listenerArn: ARN.listener, stable: ARN.blue, canary: ARN.green },
-        original: { actions: original, weights: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 } },
+        original: { actions: original, weights: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 }, stickiness: { enabled: true, durationSeconds: 3600 } },
         lockKey: `lock#${ARN.listener}`,
         startedAt: START,
         expiresAt: epoch + 90 * 24 * 3600,
@@ -100,11 +100,11 @@ describe('prepare: success', () => {
       executionArn: ARN.execution,
       startedAt: START,
       lockKey: `lock#${ARN.listener}`,
-      original: { actions: original, weights: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 } },
+      original: { actions: original, weights: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 }, stickiness: { enabled: true, durationSeconds: 3600 } },
       position: -1,
       next: { index: 0, percent: 1, approval: false },
       stepStartedAt: null,
-      expected: { stable: 999, canary: 0 },
+      expected: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 },
       history: [],
     });
     expect(state.plan.steps.map((s) => s.percent)).toEqual([1, 10, 20, 50, 100]);

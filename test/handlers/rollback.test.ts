@@ -97,7 +97,7 @@ describe('rollback from the state machine', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       action: 'rollback',
-      from: { [ARN.blue]: 9, [ARN.green]: 1, [ARN.legacy]: 1 },
+      from: { [ARN.blue]: 900, [ARN.green]: 100, [ARN.legacy]: 1 },
       to: ORIGINAL_WEIGHTS,
       by: 'state-machine',
       why: 'alarm web-green-5xx in ALARM at step 10%',

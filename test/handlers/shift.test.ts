@@ -34,15 +34,16 @@ beforeEach(() => {
 afterAll(restoreNotifier);
 
 describe('shift: OIDC + three target groups + stickiness', () => {
-  it('first step: ModifyListener gets the described actions with only the two weights changed', async () => {
+  it('first step: ModifyListener gets the described actions with only the weights changed; legacy keeps its 0.1% share', async () => {
     const described = clone(world.listener.DefaultActions!);
     const state = stateFor(baseInput());
     const next = await handler(state);
 
     expect(modifies()).toHaveLength(1);
     const expected: Action[] = asWritten(described);
-    (expected[1]!.ForwardConfig!.TargetGroups![0]!).Weight = 99; // blue
-    (expected[1]!.ForwardConfig!.TargetGroups![1]!).Weight = 1; // green
+    // 999/0/1 → blue 990, green 10 (1% of the pair), legacy 1 (still 0.1% of all traffic).
+    (expected[1]!.ForwardConfig!.TargetGroups![0]!).Weight = 990; // blue
+    (expected[1]!.ForwardConfig!.TargetGroups![1]!).Weight = 10; // green
     expect(modifies()[0]).toEqual({ ListenerArn: ARN.listener, DefaultActions: expected });
     // Spelled out, so a change to the fixtures cannot hide a change here.
     expect(modifies()[0]!.DefaultActions![1]).toEqual({
@@ -50,8 +51,8 @@ describe('shift: OIDC + three target groups + stickiness', () => {
       Order: 2,
       ForwardConfig: {
         TargetGroups: [
-          { TargetGroupArn: ARN.blue, Weight: 99 },
-          { TargetGroupArn: ARN.green, Weight: 1 },
+          { TargetGroupArn: ARN.blue, Weight: 990 },
+          { TargetGroupArn: ARN.green, Weight: 10 },
           { TargetGroupArn: ARN.legacy, Weight: 1 },
         ],
         TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
@@ -62,14 +63,14 @@ describe('shift: OIDC + three target groups + stickiness', () => {
     // read → health → read → write → verify read
     expect(commandNames()).toEqual(['DescribeListenersCommand', 'DescribeTargetHealthCommand', 'DescribeListenersCommand', 'ModifyListenerCommand', 'DescribeListenersCommand']);
     expect(elb.commandCalls(DescribeTargetHealthCommand)[0]!.args[0].input).toEqual({ TargetGroupArn: ARN.green });
-    expect(listenerWeights()).toEqual({ [ARN.blue]: 99, [ARN.green]: 1, [ARN.legacy]: 1 });
+    expect(listenerWeights()).toEqual({ [ARN.blue]: 990, [ARN.green]: 10, [ARN.legacy]: 1 });
 
     expect(next).toMatchObject({
       position: 0,
       next: null,
       stepStartedAt: new Date(T0).toISOString(),
-      expected: { stable: 99, canary: 1 },
-      history: [{ percent: 1, startedAt: new Date(T0).toISOString(), weights: { stable: 99, canary: 1 } }],
+      expected: { [ARN.blue]: 990, [ARN.green]: 10, [ARN.legacy]: 1 },
+      history: [{ percent: 1, startedAt: new Date(T0).toISOString(), weights: { stable: 990, canary: 10 } }],
     });
     // The audit trail: who/why, from and to.
     const audits = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
@@ -80,20 +81,20 @@ describe('shift: OIDC + three target groups + stickiness', () => {
         pk: `audit#${ARN.execution}`,
         action: 'shift',
         from: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 },
-        to: { [ARN.blue]: 99, [ARN.green]: 1, [ARN.legacy]: 1 },
+        to: { [ARN.blue]: 990, [ARN.green]: 10, [ARN.legacy]: 1 },
         by: ARN.execution,
         why: 'step 1%',
         at: new Date(T0).toISOString(),
       },
     });
     expect(audits[0]!.Item!.sk).toMatch(/^audit#2025-01-06T01:00:00\.000Z#/);
-    expect(notified).toEqual([{ kind: 'step', executionArn: ARN.execution, percent: 1, weights: { stable: 99, canary: 1 } }]);
+    expect(notified).toEqual([{ kind: 'step', executionArn: ARN.execution, percent: 1, weights: { stable: 990, canary: 10 } }]);
   });
 
-  it('the last step sets stable to 0 and keeps the third target group', async () => {
+  it('the last step sets stable to 0 and keeps the third target group at its share', async () => {
     world.listener.DefaultActions = actionsAtPercent(50);
     await handler(stateFor(baseInput(), { position: 3 }));
-    expect(modifies()[0]).toEqual({ ListenerArn: ARN.listener, DefaultActions: asWritten(actionsAt({ stable: 0, canary: 1 })) });
+    expect(modifies()[0]).toEqual({ ListenerArn: ARN.listener, DefaultActions: asWritten(actionsAt({ stable: 0, canary: 999 }, 1)) });
   });
 
   it('records the approver in the audit trail', async () => {
@@ -151,7 +152,7 @@ describe('shift: idempotency', () => {
     const next = await handler(stateFor(baseInput()));
     expect(modifies()).toHaveLength(0);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(next).toMatchObject({ position: 0, expected: { stable: 99, canary: 1 } });
+    expect(next).toMatchObject({ position: 0, expected: { [ARN.blue]: 990, [ARN.green]: 10, [ARN.legacy]: 1 } });
   });
 
   it('running the same shift twice writes once', async () => {
@@ -172,10 +173,10 @@ describe('shift: refusals', () => {
   });
 
   it('the third target group changed by someone else → DriftDetected naming it', async () => {
-    world.listener.DefaultActions = actionsAt({ stable: 9, canary: 1 }, 5);
+    world.listener.DefaultActions = actionsAt({ stable: 900, canary: 100 }, 5);
     const err = await failure(stateFor(baseInput(), { position: 1 }));
     expect(err.name).toBe('DriftDetected');
-    expect(err.message).toBe('weights changed outside the rollout before step 20%: legacy changed');
+    expect(err.message).toBe('weights changed outside the rollout before step 20%: target group legacy (expected 1, found 5) changed');
     expect(modifies()).toHaveLength(0);
   });
 
@@ -206,7 +207,7 @@ describe('shift: refusals', () => {
     world.applyWrites = false;
     const err = await failure(stateFor(baseInput()));
     expect(err.name).toBe('VerifyFailed');
-    expect(err.message).toBe(`listener ${ARN.listener} reads 100/0 (999:0) after writing 99/1 (99:1); someone may be changing it at the same time`);
+    expect(err.message).toBe(`listener ${ARN.listener} reads blue 999, green 0, legacy 1 (sticky) after writing blue 990, green 10, legacy 1; someone may be changing it at the same time`);
   });
 
   it('without a next step → RangeError, no AWS call', async () => {

@@ -144,7 +144,7 @@ describe('ELBv2 pagination, normalisation and refusals', () => {
     const before = lab.model.actionsOf(httpListener);
     const writes = lab.model.callCount('ModifyRule') + lab.model.callCount('ModifyListener');
     const shifter = new AlbShifter(elb, { listenerArn: httpListener, ruleArn: defaultRuleArn, stable: lab.blueArn, canary: lab.greenArn });
-    await expect(shifter.apply({ stable: 1, canary: 1 })).rejects.toMatchObject({ name: 'DefaultRuleGiven', message: expect.stringMatching(/is the default rule of listener.*leave ruleArn out/) });
+    await expect(shifter.apply({ weights: { [lab.blueArn]: 1, [lab.greenArn]: 1 } })).rejects.toMatchObject({ name: 'DefaultRuleGiven', message: expect.stringMatching(/is the default rule of listener.*leave ruleArn out/) });
     expect(lab.model.actionsOf(httpListener)).toEqual(before);
     expect(lab.model.callCount('ModifyRule') + lab.model.callCount('ModifyListener')).toBe(writes);
   });

@@ -104,7 +104,7 @@ describe('the handlers’ code survives throttling through the SDK’s retries',
     const cw = new CloudWatchClient({ region: 'us-east-1', endpoint: cwApi.url, credentials });
     try {
       const target = { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn };
-      await new AlbShifter(elb, target).apply({ stable: 900, canary: 100 });
+      await new AlbShifter(elb, target).apply({ weights: { [lab.blueArn]: 900, [lab.greenArn]: 100 } });
       const observed = await readAlarms(cw, alarms.map((a) => a.AlarmName));
       const health = await countHealthy(elb, lab.greenArn);
 

@@ -213,10 +213,10 @@ export function stateAt(raw: RolloutInputRaw = baseInput(), position = 2): Rollo
     position: -1,
     next: nextStep(plan, 0),
     stepStartedAt: null,
-    expected: { stable: 1, canary: 0 },
+    expected: original.weights,
     history: [],
   };
-  for (let i = 0; i <= position; i++) state = afterShift(state, i, plan.steps[i]!.weights, new Date(T0 - 600_000));
+  for (let i = 0; i <= position; i++) state = afterShift(state, i, { [BLUE]: plan.steps[i]!.weights.stable, [GREEN]: plan.steps[i]!.weights.canary }, new Date(T0 - 600_000));
   return { ...state, next: nextStep(plan, position + 1) };
 }
 

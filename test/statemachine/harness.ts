@@ -153,6 +153,8 @@ export function rolloutInput(overrides: Record<string, unknown> = {}): Record<st
     bakeSeconds: 60,
     pollSeconds: 20,
     alarms: ['web-green-5xx'],
+    // originalActions() is sticky: Prepare refuses a sticky forward action unless the input says how to handle it.
+    stickiness: 'accept',
     ...overrides,
   };
 }

@@ -80,13 +80,13 @@ describe('rollout paths (real handlers, local runner)', () => {
     expect(output.outcome).toBe('promoted');
     expect(output.steps.map((s) => s.percent)).toEqual([1, 10, 20, 50, 100]);
     expect(output.finalWeights).toEqual({ [BLUE]: 0, [GREEN]: 1, [OTHER]: 1 });
-    // One ModifyListener per step, with exactly the step's weights and nothing else changed.
+    // One ModifyListener per step, with exactly the step's weights and nothing else changed; legacy keeps its 50% share.
     const writes = bench.elb.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input.DefaultActions?.[1]?.ForwardConfig?.TargetGroups?.map((g) => g.Weight));
     expect(writes).toEqual([
-      [99, 1, 1],
-      [9, 1, 1],
-      [4, 1, 1],
-      [1, 1, 1],
+      [99, 1, 100],
+      [9, 1, 10],
+      [4, 1, 5],
+      [1, 1, 2],
       [0, 1, 1],
     ]);
     expect(bench.actions[0]).toEqual(originalActions()[0]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEpisode, episodesOf, historyStart, withEpisodes, type AlarmStateChange } from '../../lambdas/domain/alarm-episodes.ts';
 import { decide } from '../../lambdas/domain/decide.ts';
 import type { PlanStep } from '../../lambdas/domain/plan.ts';
-import { weightsFor } from '../../lambdas/domain/weights.ts';
+import { weightsFor, type PairWeights } from '../../lambdas/domain/weights.ts';
 
 const T = Date.UTC(2026, 10, 22, 14, 55, 0);
 const c = (alarm: string, s: number, from: AlarmStateChange['from'], to: AlarmStateChange['to'], reason?: string): AlarmStateChange => ({ alarm, at: T + s * 1000, from, to, ...(reason ? { reason } : {}) });
@@ -48,8 +48,10 @@ describe('describeEpisode and the window', () => {
 describe('decide with episodes', () => {
   const steps: PlanStep[] = [10, 100].map((percent, index) => ({ index, percent, weights: weightsFor(percent), approval: false }));
   const policy = { bakeSeconds: 600, insufficientData: 'fail' as const, minHealthyTargets: 1, steps };
-  const pos = { stepIndex: 0, stepStartedAt: T, expected: weightsFor(10) };
-  const obs = (alarms: Parameters<typeof decide>[0]['alarms']) => ({ now: T + 60_000, alarms, canaryHealthy: 1, weights: weightsFor(10) });
+  const pair = { stable: 'tg-blue', canary: 'tg-green' };
+  const map = (w: PairWeights) => ({ [pair.stable]: w.stable, [pair.canary]: w.canary });
+  const pos = { stepIndex: 0, stepStartedAt: T, expected: map(weightsFor(10)), pair };
+  const obs = (alarms: Parameters<typeof decide>[0]['alarms']) => ({ now: T + 60_000, alarms, canaryHealthy: 1, weights: map(weightsFor(10)) });
 
   it('an episode alone rolls back, naming every alarm that had one and the first reason', () => {
     const d = decide(
@@ -67,7 +69,7 @@ describe('decide with episodes', () => {
     expect(d).toEqual({ action: 'rollback', reason: 'alarm b in ALARM at step 10% (now)' });
   });
   it('an episode wins over the bake time being up (never promote past one)', () => {
-    const d = decide({ ...obs([{ name: 'a', state: 'OK', episode: { from: T + 1_000, to: T + 2_000 } }]), now: T + 3_600_000 }, { ...policy, steps: [steps[1]!] }, { ...pos, expected: weightsFor(100) });
+    const d = decide({ ...obs([{ name: 'a', state: 'OK', episode: { from: T + 1_000, to: T + 2_000 } }]), now: T + 3_600_000 }, { ...policy, steps: [steps[1]!] }, { ...pos, expected: map(weightsFor(100)) });
     expect(d.action).toBe('rollback');
   });
 });

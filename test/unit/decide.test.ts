@@ -6,17 +6,21 @@ import type { PlanStep } from '../../lambdas/domain/plan.ts';
 import { weightsFor } from '../../lambdas/domain/weights.ts';
 
 const STEPS: PlanStep[] = [1, 10, 20, 50, 100].map((percent, index) => ({ index, percent, weights: weightsFor(percent), approval: false }));
+const TG = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+const PAIR = { stable: TG('blue'), canary: TG('green') };
+/** The forward action's weights at a step: the pair's, plus legacy (weight 0, so the pair's exact weights apply). */
+const mapOf = (w: { stable: number; canary: number }): Record<string, number> => ({ [PAIR.stable]: w.stable, [PAIR.canary]: w.canary, [TG('legacy')]: 0 });
 const T = Date.UTC(2025, 0, 6, 1, 0, 0);
 const BAKE = 600;
 
 const policy = (over: Partial<DecisionPolicy> = {}): DecisionPolicy => ({ bakeSeconds: BAKE, insufficientData: 'fail', minHealthyTargets: 1, steps: STEPS, ...over });
-const at = (stepIndex: number): Position => ({ stepIndex, stepStartedAt: T, expected: STEPS[stepIndex]!.weights });
+const at = (stepIndex: number): Position => ({ stepIndex, stepStartedAt: T, expected: mapOf(STEPS[stepIndex]!.weights), pair: PAIR });
 const ok = (name: string): AlarmObservation => ({ name, state: 'OK' });
 const obs = (stepIndex: number, over: Partial<Observations> = {}): Observations => ({
   now: T + 60_000,
   alarms: [ok('web-green-5xx'), ok('web-green-p99')],
   canaryHealthy: 2,
-  weights: STEPS[stepIndex]!.weights,
+  weights: mapOf(STEPS[stepIndex]!.weights),
   ...over,
 });
 
@@ -128,24 +132,31 @@ describe('decide: table', () => {
     ],
     [
       'weights changed by someone else → rollback with expected and found',
-      obs(step10, { weights: { stable: 1, canary: 1 } }),
+      obs(step10, { weights: mapOf({ stable: 1, canary: 1 }) }),
       policy(),
       at(step10),
       { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: expected 90/10, found 50/50' },
     ],
     [
       'same share with other integers is still a change by someone else',
-      obs(step10, { weights: { stable: 18, canary: 2 } }),
+      obs(step10, { weights: mapOf({ stable: 18, canary: 2 }) }),
       policy(),
       at(step10),
       { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: expected 90/10 (9:1), found 90/10 (18:2)' },
     ],
     [
       'another target group in the forward action changed → rollback naming it',
-      obs(step10, { othersChanged: ['legacy'] }),
+      obs(step10, { weights: { ...mapOf(STEPS[step10]!.weights), [TG('legacy')]: 5 } }),
       policy(),
       at(step10),
-      { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: target group legacy changed' },
+      { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: target group legacy (expected 0, found 5) changed' },
+    ],
+    [
+      'a target group removed from the forward action → rollback naming it',
+      obs(step10, { weights: { [PAIR.stable]: 9, [PAIR.canary]: 1 } }),
+      policy(),
+      at(step10),
+      { action: 'rollback', reason: 'weights changed outside the rollout at step 10%: target group legacy (expected 0, found absent) changed' },
     ],
     [
       'bake time not yet elapsed → bake',
@@ -212,11 +223,12 @@ describe('decide: properties', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const alarms = s.alarms.map((st, i) => ({ name: `alarm-${i}`, state: st }));
-        const expected = STEPS[s.stepIndex]!.weights;
+        const pair = STEPS[s.stepIndex]!.weights;
+        const expected = mapOf(pair);
         const d = decide(
-          { now: T + s.elapsedMs, alarms, canaryHealthy: s.canaryHealthy, weights: s.drift ? { stable: expected.stable + 1, canary: expected.canary } : expected },
+          { now: T + s.elapsedMs, alarms, canaryHealthy: s.canaryHealthy, weights: s.drift ? mapOf({ stable: pair.stable + 1, canary: pair.canary }) : expected },
           policy({ minHealthyTargets: s.minHealthyTargets, insufficientData: s.insufficientData }),
-          { stepIndex: s.stepIndex, stepStartedAt: T, expected },
+          { stepIndex: s.stepIndex, stepStartedAt: T, expected, pair: PAIR },
         );
         const wrong =
           s.drift ||

@@ -4,9 +4,9 @@ import { ElasticLoadBalancingV2ServiceException, type Action } from '@aws-sdk/cl
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Transient } from '../../lambdas/errors.ts';
-import { forwardWeights, listenerOfRule, withPairWeights, writableAction } from '../../lambdas/providers/alb.ts';
+import { forwardStickiness, forwardWeights, listenerOfRule, withForward, writableAction } from '../../lambdas/providers/alb.ts';
 import { aws, isTransient } from '../../lambdas/providers/aws-errors.ts';
-import { NoopShifter, othersChanged, pairOf, shortName } from '../../lambdas/providers/traffic.ts';
+import { NoopShifter, pairOf, shortName } from '../../lambdas/providers/traffic.ts';
 
 const TG = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
 const pair = { stable: TG('blue'), canary: TG('green') };
@@ -24,7 +24,7 @@ describe('forwardWeights', () => {
   });
 });
 
-describe('withPairWeights', () => {
+describe('withForward', () => {
   const actions: Action[] = [
     { Type: 'authenticate-oidc', Order: 1, AuthenticateOidcConfig: { Issuer: 'i', AuthorizationEndpoint: 'a', TokenEndpoint: 't', UserInfoEndpoint: 'u', ClientId: 'c' } },
     {
@@ -41,8 +41,8 @@ describe('withPairWeights', () => {
     },
   ];
 
-  it('changes only the two weights; order, other groups and stickiness are kept', () => {
-    expect(withPairWeights(actions, pair, { stable: 9, canary: 1 })).toEqual([
+  it('changes only the listed weights; order, other groups and stickiness are kept', () => {
+    expect(withForward(actions, { weights: { [pair.stable]: 9, [pair.canary]: 1 } })).toEqual([
       actions[0],
       {
         Type: 'forward',
@@ -61,18 +61,43 @@ describe('withPairWeights', () => {
 
   it('does not mutate its input', () => {
     const before = structuredClone(actions);
-    withPairWeights(actions, pair, { stable: 0, canary: 1 });
+    withForward(actions, { weights: { [pair.stable]: 0, [pair.canary]: 1 }, stickiness: { enabled: false } });
     expect(actions).toEqual(before);
   });
 
   it('property: forwardWeights reads back exactly what was written, others untouched', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }), (stable, canary) => {
-        const after = forwardWeights(withPairWeights(actions, pair, { stable, canary }));
+        const after = forwardWeights(withForward(actions, { weights: { [pair.stable]: stable, [pair.canary]: canary } }));
         expect(after).toEqual({ [TG('blue')]: stable, [TG('green')]: canary, [TG('legacy')]: 3 });
         expect(pairOf({ actions: [], weights: after }, pair)).toEqual({ stable, canary });
       }),
     );
+  });
+});
+
+describe('stickiness', () => {
+  it('withForward turns stickiness off (and back to the original) and changes nothing else', () => {
+    const actions: Action[] = [
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: TG('blue'), Weight: 81 },
+            { TargetGroupArn: TG('green'), Weight: 9 },
+            { TargetGroupArn: TG('legacy'), Weight: 10 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
+        },
+      },
+    ];
+    const off = withForward(actions, { weights: {}, stickiness: { enabled: false } });
+    expect(off).toEqual([{ Type: 'forward', ForwardConfig: { TargetGroups: actions[0]!.ForwardConfig!.TargetGroups, TargetGroupStickinessConfig: { Enabled: false } } }]);
+    expect(forwardStickiness(off)).toEqual({ enabled: false });
+    const back = withForward(off, { weights: {}, stickiness: { enabled: true, durationSeconds: 3600 } });
+    expect(back).toEqual(actions);
+    expect(forwardStickiness(back)).toEqual({ enabled: true, durationSeconds: 3600 });
+    expect(forwardStickiness([{ Type: 'forward', TargetGroupArn: TG('blue') }])).toBeUndefined();
   });
 });
 
@@ -112,17 +137,10 @@ describe('ARNs and names', () => {
     expect(shortName('not-an-arn')).toBe('not-an-arn');
   });
 
-  it('othersChanged names the other groups whose weight moved, added or removed', () => {
-    const original = { actions: [], weights: { [TG('blue')]: 1, [TG('green')]: 0, [TG('legacy')]: 3, [TG('old')]: 1 } };
-    const now = { actions: [], weights: { [TG('blue')]: 9, [TG('green')]: 1, [TG('legacy')]: 4, [TG('new')]: 1 } };
-    expect(othersChanged(original, now, pair).sort()).toEqual(['legacy', 'new', 'old']);
-    expect(othersChanged(original, original, pair)).toEqual([]);
-  });
-
   it('NoopShifter keeps weights in memory and restores the original', async () => {
     const original = { actions: [], weights: { [TG('blue')]: 1, [TG('green')]: 0, [TG('legacy')]: 3 } };
-    const noop = new NoopShifter(original, pair);
-    expect((await noop.apply({ stable: 9, canary: 1 })).weights).toEqual({ [TG('blue')]: 9, [TG('green')]: 1, [TG('legacy')]: 3 });
+    const noop = new NoopShifter(original);
+    expect((await noop.apply({ weights: { [pair.stable]: 9, [pair.canary]: 1 } })).weights).toEqual({ [TG('blue')]: 9, [TG('green')]: 1, [TG('legacy')]: 3 });
     expect(await noop.restore(original)).toEqual(original);
   });
 });

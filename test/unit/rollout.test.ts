@@ -25,7 +25,7 @@ function initial(approvalsBefore: number[] = [50, 100]): RolloutState {
     position: -1,
     next: nextStep(plan, 0),
     stepStartedAt: null,
-    expected: { stable: 1, canary: 0 },
+    expected: { [target.stable]: 1, [target.canary]: 0 },
     history: [],
   };
 }
@@ -36,16 +36,16 @@ describe('state transitions', () => {
   it('afterShift moves to the step, records history and drops the last decision and error', () => {
     const s = { ...initial(), decision: { action: 'advance' as const, reason: 'x' }, error: { Error: 'States.Timeout' } };
     const at = new Date('2025-01-06T01:05:00.000Z');
-    const next = afterShift(s, 0, { stable: 99, canary: 1 }, at);
-    expect(next).toMatchObject({ position: 0, next: null, stepStartedAt: at.toISOString(), expected: { stable: 99, canary: 1 } });
+    const next = afterShift(s, 0, { [target.stable]: 99, [target.canary]: 1 }, at);
+    expect(next).toMatchObject({ position: 0, next: null, stepStartedAt: at.toISOString(), expected: { [target.stable]: 99, [target.canary]: 1 } });
     expect(next.history).toEqual([{ percent: 1, startedAt: at.toISOString(), weights: { stable: 99, canary: 1 } }]);
     expect(next).not.toHaveProperty('decision');
     expect(next).not.toHaveProperty('error');
-    expect(() => afterShift(s, 9, { stable: 0, canary: 1 }, at)).toThrow(RangeError);
+    expect(() => afterShift(s, 9, { [target.stable]: 0, [target.canary]: 1 }, at)).toThrow(RangeError);
   });
 
   it('afterDecision points `next` at the following step only on advance, carrying its approval gate', () => {
-    const s = afterShift(initial(), 2, { stable: 4, canary: 1 }, new Date());
+    const s = afterShift(initial(), 2, { [target.stable]: 4, [target.canary]: 1 }, new Date());
     expect(afterDecision(s, { action: 'advance', reason: 'r' }).next).toEqual({ index: 3, percent: 50, approval: true });
     for (const action of ['bake', 'promote', 'rollback'] as const) expect(afterDecision(s, { action, reason: 'r' }).next).toBeNull();
   });
@@ -53,7 +53,7 @@ describe('state transitions', () => {
 
 describe('rollbackCause', () => {
   it('a rollback decision: its reason, as is', () => {
-    const s = afterDecision(afterShift(initial(), 1, { stable: 9, canary: 1 }, new Date()), { action: 'rollback', reason: 'alarm web-green-5xx in ALARM at step 10%' });
+    const s = afterDecision(afterShift(initial(), 1, { [target.stable]: 9, [target.canary]: 1 }, new Date()), { action: 'rollback', reason: 'alarm web-green-5xx in ALARM at step 10%' });
     expect(rollbackCause(s)).toBe('alarm web-green-5xx in ALARM at step 10%');
   });
 
@@ -63,7 +63,7 @@ describe('rollbackCause', () => {
   });
 
   it('a Lambda error while baking: names the step in effect', () => {
-    const s = { ...afterShift(initial(), 3, { stable: 1, canary: 1 }, new Date()), error: { Error: 'AlarmNotFound', Cause: lambdaCause('AlarmNotFound', 'alarm web-green-p99 not found') } };
+    const s = { ...afterShift(initial(), 3, { [target.stable]: 1, [target.canary]: 1 }, new Date()), error: { Error: 'AlarmNotFound', Cause: lambdaCause('AlarmNotFound', 'alarm web-green-p99 not found') } };
     expect(rollbackCause(s)).toBe('AlarmNotFound: alarm web-green-p99 not found at step 50%');
   });
 
@@ -73,12 +73,12 @@ describe('rollbackCause', () => {
   });
 
   it('an error without a cause', () => {
-    const s = { ...afterShift(initial(), 0, { stable: 99, canary: 1 }, new Date()), error: { Error: 'States.Runtime' } };
+    const s = { ...afterShift(initial(), 0, { [target.stable]: 99, [target.canary]: 1 }, new Date()), error: { Error: 'States.Runtime' } };
     expect(rollbackCause(s)).toBe('States.Runtime at step 1%');
   });
 
   it('an approval timeout: how long it waited and which step it was for', () => {
-    const s = afterDecision(afterShift(initial(), 2, { stable: 4, canary: 1 }, new Date()), { action: 'advance', reason: 'baked' });
+    const s = afterDecision(afterShift(initial(), 2, { [target.stable]: 4, [target.canary]: 1 }, new Date()), { action: 'advance', reason: 'baked' });
     expect(rollbackCause({ ...s, error: { Error: 'States.Timeout', Cause: 'Task timed out' } })).toBe('approval timed out after 1h before step 50%');
   });
 
@@ -94,13 +94,13 @@ describe('rollbackCause', () => {
   });
 
   it('a rejection: who rejected and why, before which step', () => {
-    const s = afterDecision(afterShift(initial(), 2, { stable: 4, canary: 1 }, new Date()), { action: 'advance', reason: 'baked' });
+    const s = afterDecision(afterShift(initial(), 2, { [target.stable]: 4, [target.canary]: 1 }, new Date()), { action: 'advance', reason: 'baked' });
     expect(rollbackCause({ ...s, error: { Error: 'Rejected', Cause: 'rejected by U123ABC (@alice): p99 looks off' } })).toBe('rejected by U123ABC (@alice): p99 looks off before step 50%');
     expect(rollbackCause({ ...s, error: { Error: 'Rejected' } })).toBe('approval rejected before step 50%');
   });
 
   it('the previous advance decision does not mask the error that followed it', () => {
-    const s = afterDecision(afterShift(initial(), 0, { stable: 99, canary: 1 }, new Date()), { action: 'advance', reason: 'step 1% baked' });
+    const s = afterDecision(afterShift(initial(), 0, { [target.stable]: 99, [target.canary]: 1 }, new Date()), { action: 'advance', reason: 'step 1% baked' });
     expect(rollbackCause({ ...s, error: { Error: 'DriftDetected', Cause: lambdaCause('DriftDetected', 'weights changed outside the rollout before step 10%: expected 99/1, found 50/50') } })).toBe(
       'DriftDetected: weights changed outside the rollout before step 10%: expected 99/1, found 50/50 while moving to step 10%',
     );
