@@ -1,5 +1,5 @@
 // `plan`: what a rollout will do, from the domain's buildPlan. Needs no AWS.
-import { HISTORY_EVENT_LIMIT, type RolloutInput } from '../lambdas/domain/input.ts';
+import { HISTORY_EVENT_LIMIT, isPairTarget, type RolloutRequest } from '../lambdas/domain/input.ts';
 import type { Plan } from '../lambdas/domain/plan.ts';
 import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
@@ -8,9 +8,11 @@ import { columns, roughly, targetLine } from './format.ts';
 
 const INSUFFICIENT_DATA = { fail: 'roll back', ignore: 'treated as OK', wait: 'hold the step until there is data' } as const;
 
-export function renderPlan(input: RolloutInput, plan: Plan): string[] {
-  const stable = shortName(input.target.stable);
-  const canary = shortName(input.target.canary);
+export function renderPlan(input: RolloutRequest, plan: Plan): string[] {
+  // targetGroups: which group is stable is only known at start (the one taking all the traffic).
+  const pair = isPairTarget(input.target);
+  const stable = isPairTarget(input.target) ? 'stable' : shortName(input.target.stable);
+  const canary = isPairTarget(input.target) ? 'canary' : shortName(input.target.canary);
   const rows = [
     ['step', 'canary', `ALB weights ${stable}:${canary}`, 'split', 'first'],
     ...plan.steps.map((s) => [String(s.index + 1), `${s.percent}%`, `${s.weights.stable}:${s.weights.canary}`, formatSplit(s.weights), s.approval ? 'approval' : '']),
@@ -19,6 +21,7 @@ export function renderPlan(input: RolloutInput, plan: Plan): string[] {
   const approvalWait = plan.approvalGates * input.approvals.timeoutSeconds;
   const lines = [
     `Rollout plan: ${targetLine(input.target)}`,
+    ...(pair ? [`  the target group taking all of the pair's traffic at start is stable, the other the canary; a split pair is refused`] : []),
     '',
     ...columns(rows).map((l) => `  ${l}`),
     '',
@@ -35,6 +38,6 @@ export function renderPlan(input: RolloutInput, plan: Plan): string[] {
   return lines;
 }
 
-export function planJson(input: RolloutInput, plan: Plan): Record<string, unknown> {
+export function planJson(input: RolloutRequest, plan: Plan): Record<string, unknown> {
   return { input, plan };
 }

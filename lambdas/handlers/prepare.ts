@@ -1,6 +1,7 @@
 // Prepare: validate the input, take the per-listener lock, record the original forward action and
 // run the pre-flight checks. Anything wrong fails here, before any traffic moves.
-import { validateInput } from '../domain/input.ts';
+import { directedInput, directionText, readableTarget } from '../domain/direction.ts';
+import { validateRequest } from '../domain/input.ts';
 import { buildPlan } from '../domain/plan.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
 import { canaryShare } from '../domain/weights.ts';
@@ -22,27 +23,31 @@ export interface PrepareEvent {
 const LOCK_MARGIN_SECONDS = 3600;
 
 export async function handler(event: PrepareEvent): Promise<RolloutState> {
-  const checked = validateInput(event.input);
+  const checked = validateRequest(event.input);
   if (!checked.ok) throw new InvalidInput(checked.problems);
-  const input = checked.input;
-  const plan = buildPlan(input);
-  const target = input.target;
-  const lockKey = lockKeyFor(target);
+  const request = checked.input;
+  const plan = buildPlan(request);
+  const lockKey = lockKeyFor(request.target);
   const db = store();
-  const what = target.ruleArn ? `rule ${target.ruleArn}` : `listener ${target.listenerArn}`;
+  const what = request.target.ruleArn ? `rule ${request.target.ruleArn}` : `listener ${request.target.listenerArn}`;
   // The lock must outlive the execution (a step held by insufficientData "wait" has no end but the
   // state machine's timeout); the rollback path and the safety net release it when the rollout ends.
   const executionLimit = Number(process.env.EXECUTION_TIMEOUT_SECONDS ?? 0) || 0;
-  const lockSeconds = Math.max(plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds, executionLimit) + LOCK_MARGIN_SECONDS;
+  const lockSeconds = Math.max(plan.estimatedSeconds + plan.approvalGates * request.approvals.timeoutSeconds, executionLimit) + LOCK_MARGIN_SECONDS;
 
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
   try {
-    const original = await shifter(target).read();
+    const original = await shifter(readableTarget(request.target)).read();
+    // targetGroups [A, B]: the direction is decided here, once; later states carry stable/canary.
+    const directed = directedInput(request, original.weights);
+    if (!directed.ok) throw new PreflightFailed(`pre-flight failed: ${directed.problem}`);
+    const input = directed.input;
+    const target = input.target;
     await preflight(input.target.canary, input.alarms, input.minHealthyTargets, canaryShare(pairOf(original, target)), input.steps[0] ?? 100);
     const startedAt = event.startTime ?? now().toISOString();
     await db.putRollout({ executionArn: event.executionArn, status: 'running', target, original, lockKey, startedAt, ...(input.slack ? { slack: { channel: input.slack.channel } } : {}) });
-    log.info('rollout prepared', { executionArn: event.executionArn, what, steps: input.steps, original: original.weights });
-    await notifySafely({ kind: 'started', executionArn: event.executionArn, steps: input.steps, listener: what }, input.slack?.channel, logWarn);
+    log.info('rollout prepared', { executionArn: event.executionArn, what, direction: directionText(target), steps: input.steps, original: original.weights });
+    await notifySafely({ kind: 'started', executionArn: event.executionArn, steps: input.steps, listener: what, direction: directionText(target) }, input.slack?.channel, logWarn);
     return {
       executionArn: event.executionArn,
       startedAt,
