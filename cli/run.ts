@@ -26,6 +26,7 @@ Exit codes:
   4    not found: execution, state machine, table, pending approval, running execution
   5    conflict: approval already answered, execution already ended, name already used
   6    abort: the original weights were not confirmed restored within --timeout
+  7    could not reach AWS (DNS, connection refused or reset, timeout): check network, proxy, region
   130  interrupted (Ctrl-C); a watched rollout keeps running
 
 Environment:
