@@ -24,6 +24,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BUNDLE, REPO_ROOT, handlerEntry, type HandlerName } from './bundle.ts';
+import { CanaryAlarms, type CanaryAlarmsProps } from './canary-alarms.ts';
 import {
   arnEnv,
   isListenerArn,
@@ -93,6 +94,8 @@ export interface CanarySwitchProps {
   readonly memorySize?: number;
   /** Handler entry files, by handler. For tests and forks. @default lambdas/handlers/<name>.ts */
   readonly entries?: Partial<Record<HandlerName, string>>;
+  /** Create 5xx-rate, p99 and unhealthy-host alarms for both target groups (infra/canary-alarms.ts) and output their names for the input. */
+  readonly canaryAlarms?: CanaryAlarmsProps;
 }
 
 /** One function per ASL task, plus the safety net and the Slack endpoint. */
@@ -189,6 +192,7 @@ export class CanarySwitch extends Construct {
     if (problems.length > 0) {
       throw new Error(`canary-switch: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the props of ${this.node.path}:\n- ${problems.join('\n- ')}`);
     }
+    if (props.canaryAlarms) new CanaryAlarms(this, 'CanaryAlarms', props.canaryAlarms);
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
