@@ -1,22 +1,10 @@
 // The canary alarms: for both target groups, 5xx rate by metric math with a minimum request
 // count, p99 over enough samples, unhealthy hosts; names output for the rollout input.
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CanaryAlarms } from '../../infra/canary-alarms.ts';
 import { ACCOUNT, CANARY, REGION, STABLE } from './fixtures.ts';
-
-/** Synthesize without CDK's CloudFormation lint (seconds per synth; test/infra/nag.test.ts runs it). */
-export function templateOf(stack: Stack): Template {
-  const saved = process.env.CDK_VALIDATION;
-  process.env.CDK_VALIDATION = 'false';
-  try {
-    return Template.fromJSON(stack.node.root instanceof App ? (stack.node.root.synth().getStackByName(stack.stackName).template as Record<string, unknown>) : {});
-  } finally {
-    if (saved === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = saved;
-  }
-}
+import { templateOf } from './template.ts';
 
 const LB = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/web/50dc6c495c0c9188`;
 
