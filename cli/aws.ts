@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CliError, EXIT, type AwsOptions, type CliClients } from './io.ts';
+import { explainNetworkError } from './network.ts';
 
 export function defaultClients(options: AwsOptions): CliClients {
   const config = { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) };
@@ -48,6 +49,8 @@ const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequests
 /** A CliError for a known AWS failure, or undefined (the caller reports it as it is). */
 export function explainAwsError(err: unknown, ctx: ErrorContext): CliError | undefined {
   if (!(err instanceof Error)) return undefined;
+  const unreachable = explainNetworkError(err, ctx.region);
+  if (unreachable) return unreachable;
   const name = err.name;
   const where = ctx.region ? ` in ${ctx.region}` : '';
   const profileHint = ctx.profile ? ` --profile ${ctx.profile}` : '';

@@ -11,7 +11,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { Decision } from '../lambdas/domain/decide.ts';
-import { validateInput, type RolloutInput } from '../lambdas/domain/input.ts';
+import { isPairTarget, validateRequest, type RolloutInput } from '../lambdas/domain/input.ts';
 import { buildPlan, type Plan } from '../lambdas/domain/plan.ts';
 import { causeMessage, type RolloutState } from '../lambdas/domain/rollout.ts';
 import { CliError, EXIT } from './io.ts';
@@ -105,7 +105,7 @@ const MAX_HISTORY_PAGES = 5;
 export async function describeExecution(sfn: SFNClient, executionArn: string): Promise<ExecutionView> {
   const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   const rawInput = parseJson(d.input);
-  const checked = validateInput(rawInput);
+  const checked = validateRequest(rawInput);
   const view: ExecutionView = {
     arn: executionArn,
     name: d.name ?? executionArn.split(':').pop() ?? executionArn,
@@ -114,7 +114,8 @@ export async function describeExecution(sfn: SFNClient, executionArn: string): P
     startedAt: d.startDate ?? new Date(0),
     stoppedAt: d.stopDate,
     rawInput,
-    ...(checked.ok ? { input: checked.input, plan: buildPlan(checked.input) } : {}),
+    // A targetGroups input has its direction once Prepare's state is in the history (below).
+    ...(checked.ok ? { ...(isPairTarget(checked.input.target) ? {} : { input: checked.input as RolloutInput }), plan: buildPlan(checked.input) } : {}),
     error: d.error,
     cause: d.cause,
     output: parseJson(d.output),

@@ -1,5 +1,6 @@
 // Small human-format helpers shared by the commands. Durations go through the domain's humanSeconds.
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
+import type { PairTarget } from '../lambdas/domain/input.ts';
 import { shortName, type TrafficTarget } from '../lambdas/providers/traffic.ts';
 
 /** A duration rounded to what a person reads at a glance: 45s, 7m, 90m, 3h. */
@@ -31,8 +32,12 @@ export function whereOf(target: Pick<TrafficTarget, 'listenerArn' | 'ruleArn'>):
   return target.ruleArn ? `rule ${target.ruleArn.replace(/^.*:listener-rule\//, '')}` : `listener ${listenerName(target.listenerArn)}`;
 }
 
-/** `listener app/web/…: blue → green`. */
-export function targetLine(target: TrafficTarget): string {
+/** What a targetGroups input says about its direction until Prepare has read the weights. */
+export const DIRECTION_AT_START = 'direction: decided at start from live weights';
+
+/** `listener app/web/…: blue → green`, or `…: blue ↔ green (direction: decided at start from live weights)`. */
+export function targetLine(target: TrafficTarget | PairTarget): string {
+  if ('targetGroups' in target) return `${whereOf(target)}: ${target.targetGroups.map(shortName).join(' ↔ ')} (${DIRECTION_AT_START})`;
   return `${whereOf(target)}: ${shortName(target.stable)} → ${shortName(target.canary)}`;
 }
 

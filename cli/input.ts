@@ -2,7 +2,7 @@
 // is the domain's validateInput, the same check Prepare runs, so a bad input fails here first.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { validateInput, type RolloutInput } from '../lambdas/domain/input.ts';
+import { validateInput, validateRequest, type RolloutRequest } from '../lambdas/domain/input.ts';
 import { shortName } from '../lambdas/providers/traffic.ts';
 import { CliError, EXIT } from './io.ts';
 
@@ -23,13 +23,13 @@ export interface InputFlags {
 export interface LoadedInput {
   /** What goes to StartExecution: the file plus flags, defaults left to Prepare (one source of truth). */
   raw: Record<string, unknown>;
-  input: RolloutInput;
+  input: RolloutRequest;
 }
 
 export async function loadInput(file: string | undefined, flags: InputFlags, cwd: string): Promise<LoadedInput> {
   const raw = file === undefined ? {} : await readJsonObject(file, cwd);
   applyFlags(raw, flags);
-  const checked = validateInput(raw);
+  const checked = validateRequest(raw);
   if (!checked.ok) {
     const hint =
       file === undefined && !flags.listener
@@ -107,7 +107,7 @@ export function parseDuration(text: string, flag: string): number {
 export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** `web-green-20261122-1005-ab12`: load balancer, canary target group, UTC start minute, random suffix. */
-export function executionName(input: RolloutInput, now: number, random: () => number): string {
+export function executionName(input: RolloutRequest, now: number, random: () => number): string {
   const lb = /:listener\/(?:app|net|gwy)\/([^/]+)\//.exec(input.target.listenerArn)?.[1] ?? 'rollout';
   const iso = new Date(now).toISOString();
   const stamp = `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 16).replace(':', '')}`;
@@ -115,7 +115,9 @@ export function executionName(input: RolloutInput, now: number, random: () => nu
     .toString(16)
     .padStart(4, '0');
   const clean = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-');
-  const head = `${clean(lb)}-${clean(shortName(input.target.canary))}`.slice(0, 80 - stamp.length - suffix.length - 2).replace(/-+$/, '');
+  // A targetGroups input has no canary until Prepare: name the pair.
+  const canary = 'targetGroups' in input.target ? input.target.targetGroups.map(shortName).join('-') : shortName(input.target.canary);
+  const head = `${clean(lb)}-${clean(canary)}`.slice(0, 80 - stamp.length - suffix.length - 2).replace(/-+$/, '');
   return `${head}-${stamp}-${suffix}`;
 }
 

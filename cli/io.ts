@@ -63,6 +63,8 @@ export const EXIT = {
   CONFLICT: 5,
   /** abort: the original weights were not confirmed restored within --timeout. */
   TIMEOUT: 6,
+  /** Could not reach AWS (or a configured endpoint): DNS, connection refused/reset, timeout. */
+  UNREACHABLE: 7,
   /** Ctrl-C while watching; the rollout keeps running. */
   INTERRUPTED: 130,
 } as const;

@@ -1,6 +1,6 @@
 // `plan`: what a rollout will do, from the domain's buildPlan. Needs no AWS; with --read-listener it
 // also reads the forward action and shows every target group's share at each step.
-import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT, type RolloutInput } from '../lambdas/domain/input.ts';
+import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT, isPairTarget, type RolloutInput, type RolloutRequest } from '../lambdas/domain/input.ts';
 import { holdSeconds, planShares, type Plan } from '../lambdas/domain/plan.ts';
 import type { ForwardState } from '../lambdas/domain/rollout.ts';
 import { describeShares, sharesOf } from '../lambdas/domain/shares.ts';
@@ -24,10 +24,13 @@ export function checkAgainstListener(input: RolloutInput, plan: Plan, current: F
   if (problems.length > 0) throw new CliError(`this rollout would be refused at Prepare:\n- ${problems.join('\n- ')}`, EXIT.USAGE);
 }
 
-export function renderPlan(input: RolloutInput, plan: Plan, current?: ForwardState): string[] {
-  const stable = shortName(input.target.stable);
-  const canary = shortName(input.target.canary);
-  const shares = current ? planShares(plan, current.weights, input.target) : undefined;
+/** With `current` (the listener read), a `targetGroups` input must already carry its direction (directedInput). */
+export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardState): string[] {
+  // targetGroups: which group is stable is only known at start (the one taking all the traffic).
+  const pair = isPairTarget(input.target);
+  const stable = isPairTarget(input.target) ? 'stable' : shortName(input.target.stable);
+  const canary = isPairTarget(input.target) ? 'canary' : shortName(input.target.canary);
+  const shares = current && !isPairTarget(input.target) ? planShares(plan, current.weights, input.target) : undefined;
   const rows = shares
     ? [
         ['step', 'canary', 'ALB weights', 'shares of all traffic', 'first'],
@@ -46,6 +49,7 @@ export function renderPlan(input: RolloutInput, plan: Plan, current?: ForwardSta
   const lines = [
     `Rollout plan: ${targetLine(input.target)}`,
     ...(current ? [`  now        ${weightsLine(current.weights)} (${describeShares(sharesOf(current.weights))}); other target groups keep their share at every step`] : []),
+    ...(pair ? [`  the target group taking all of the pair's traffic at start is stable, the other the canary; a split pair is refused`] : []),
     '',
     ...columns(rows).map((l) => `  ${l}`),
     ...(current ? [] : ['', `  shares     pair weights only; a forward action with other target groups is scaled so they keep their share (±0.1 pp): --read-listener shows it`]),
@@ -64,7 +68,7 @@ export function renderPlan(input: RolloutInput, plan: Plan, current?: ForwardSta
   return lines;
 }
 
-export function planJson(input: RolloutInput, plan: Plan): Record<string, unknown> {
+export function planJson(input: RolloutRequest, plan: Plan): Record<string, unknown> {
   return { input, plan };
 }
 

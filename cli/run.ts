@@ -15,6 +15,7 @@ import { lab } from './lab.ts';
 import { list } from './list.ts';
 import { checkAgainstListener, planJson, renderPlan } from './plan.ts';
 import { buildPlan, planShares } from '../lambdas/domain/plan.ts';
+import { directedInput, readableTarget } from '../lambdas/domain/direction.ts';
 import { AlbShifter } from '../lambdas/providers/alb.ts';
 import { start } from './start.ts';
 import { status, watch } from './status.ts';
@@ -28,6 +29,7 @@ Exit codes:
   4    not found: execution, state machine, table, pending approval, running execution
   5    conflict: approval already answered, execution already ended, name already used
   6    abort: the original weights were not confirmed restored within --timeout
+  7    could not reach AWS (DNS, connection refused or reset, timeout): check network, proxy, region
   130  interrupted (Ctrl-C); a watched rollout keeps running
 
 Environment:
@@ -87,16 +89,20 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     )
     .action(async (file: string | undefined, opts: InputFlags & { readListener?: boolean }, cmd: Command) => {
       const c = contextOf(cmd);
-      const { input } = await loadInput(file, opts, io.cwd ?? process.cwd());
-      const plan = buildPlan(input);
+      const { input: request } = await loadInput(file, opts, io.cwd ?? process.cwd());
+      const plan = buildPlan(request);
       const current = opts.readListener
-        ? await new AlbShifter(c.clients(input.target.listenerArn).elb, input.target).read().catch((err: unknown) => {
+        ? await new AlbShifter(c.clients(request.target.listenerArn).elb, readableTarget(request.target)).read().catch((err: unknown) => {
             // ListenerNotFound, TargetGroupNotInForwardAction, …: Prepare would refuse the same way.
             throw err instanceof RolloutError ? new CliError(`this rollout would be refused at Prepare: ${err.message}`, EXIT.USAGE) : err;
           })
         : undefined;
-      if (current) checkAgainstListener(input, plan, current);
-      if (c.json) c.printJson({ ...planJson(input, plan), ...(current ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, current.weights, input.target) } : {}) });
+      // With the listener read, a targetGroups pair gets the direction Prepare would decide now.
+      const directed = current ? directedInput(request, current.weights) : undefined;
+      if (directed && !directed.ok) throw new CliError(`this rollout would be refused at Prepare: ${directed.problem}`, EXIT.USAGE);
+      const input = directed?.ok ? directed.input : request;
+      if (current && directed?.ok) checkAgainstListener(directed.input, plan, current);
+      if (c.json) c.printJson({ ...planJson(input, plan), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, current.weights, directed.input.target) } : {}) });
       else c.print(renderPlan(input, plan, current));
     });
 

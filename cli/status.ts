@@ -13,6 +13,8 @@ import { findPendingApprovals, readLive, type Live, type PendingApproval, type R
 export interface StatusReport {
   execution: { name: string; arn: string; status: string; startedAt: string; stoppedAt?: string | undefined };
   target: TrafficTarget | null;
+  /** The input named targetGroups: Prepare chose `target`'s direction from the live weights. */
+  directionFromLiveWeights: boolean;
   /** The step in effect (1-based number), or null before the first shift. */
   step: { number: number; of: number; percent: number; weights: PairWeights } | null;
   /** What happens next while running: a step (maybe behind an approval) or the promotion. */
@@ -83,6 +85,7 @@ export function buildReport(view: ExecutionView, live: Live | undefined, pending
       ...(view.stoppedAt ? { stoppedAt: view.stoppedAt.toISOString() } : {}),
     },
     target,
+    directionFromLiveWeights: isPairInput(view.rawInput),
     step: stepNow && plan ? { number: position + 1, of: plan.steps.length, percent: stepNow.percent, weights: stepNow.weights } : null,
     next,
     state: view.current ? { name: view.current.name, enteredAt: view.current.enteredAt.toISOString() } : null,
@@ -118,7 +121,8 @@ export function renderReport(r: StatusReport, nowMs: number): string[] {
       : `${r.execution.name}  ${r.execution.status}  started ${timestamp(started)}, ended ${clockTime(stopped)} (took ${roughly((stopped - started) / 1000)})`;
   const lines = [head];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(9)} ${text}`);
-  if (r.target) row('target', targetLine(r.target));
+  if (r.target) row('target', `${targetLine(r.target)}${r.directionFromLiveWeights ? ' (direction decided at start from live weights)' : ''}`);
+  else if (r.directionFromLiveWeights) row('target', 'targetGroups: direction not decided yet (Prepare reads the live weights)');
   const ended = r.outcome.result !== 'running';
   if (!r.step) row('step', ended ? 'none (traffic was not moved)' : 'none yet (traffic not moved)');
   else if (ended) row('step', `reached ${r.step.number} of ${r.step.of} (${r.step.percent}%)`);
@@ -247,4 +251,9 @@ export async function watch(ctx: Context, executionArn: string, intervalSeconds:
       );
     }
   }
+}
+
+function isPairInput(raw: unknown): boolean {
+  const t = (raw as { target?: unknown } | null)?.target;
+  return typeof t === 'object' && t !== null && 'targetGroups' in t;
 }

@@ -27,6 +27,7 @@ import { handlerCode } from './assets.ts';
 import { BUNDLE, REPO_ROOT, handlerEntry } from './bundle.ts';
 import type { HandlerName } from './handlers.ts';
 import { ITEM_ACCESS, OPERATOR_ITEM_ACCESS, executionLogGroupName, itemStatements, reserveConcurrency } from './least-privilege.ts';
+import { CanaryAlarms, type CanaryAlarmsProps } from './canary-alarms.ts';
 import {
   arnEnv,
   isListenerArn,
@@ -102,6 +103,8 @@ export interface CanarySwitchProps {
   readonly memorySize?: number;
   /** Handler entry files, by handler, bundled with esbuild at synth. For tests and forks. @default the installed package's pre-bundled handlers (a checkout: lambdas/handlers/<name>.ts) */
   readonly entries?: Partial<Record<HandlerName, string>>;
+  /** Create 5xx-rate, p99 and unhealthy-host alarms for both target groups (infra/canary-alarms.ts) and output their names for the input. */
+  readonly canaryAlarms?: CanaryAlarmsProps;
 }
 
 /** One function per ASL task, plus the safety net and the Slack endpoint. */
@@ -202,6 +205,7 @@ export class CanarySwitch extends Construct {
     if (problems.length > 0) {
       throw new Error(`canary-switch: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the props of ${this.node.path}:\n- ${problems.join('\n- ')}`);
     }
+    if (props.canaryAlarms) new CanaryAlarms(this, 'CanaryAlarms', props.canaryAlarms);
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -1,7 +1,9 @@
 // Synth-time checks of the construct's props. Everything a deploy or a scheduled run would only
 // discover later (a denied ModifyListener at 10:00 on Monday, an input the Prepare state rejects)
 // fails `cdk synth` instead, naming the prop, the schedule and the field. Pure: no CDK imports.
-import { validateInput, RolloutInputSchema, type RolloutInput } from '../lambdas/domain/input.ts';
+import { validateRequest, RolloutInputSchema, type RolloutRequest } from '../lambdas/domain/input.ts';
+import { buildPlan } from '../lambdas/domain/plan.ts';
+import { humanSeconds } from '../lambdas/domain/rollout.ts';
 
 /** A rollout started by EventBridge Scheduler with a fixed input. */
 export interface RolloutSchedule {
@@ -97,7 +99,7 @@ export function scheduleProblems(schedule: RolloutSchedule, ctx: ScheduleContext
   problems.push(...timeZoneProblems(schedule.timeZone ?? 'UTC'));
 
   // The same rule Prepare applies at run time, with the stack's execution timeout.
-  const checked = validateInput(schedule.input, { executionTimeoutSeconds: ctx.executionTimeoutSeconds });
+  const checked = validateRequest(schedule.input, { executionTimeoutSeconds: ctx.executionTimeoutSeconds });
   if (!checked.ok) {
     problems.push(...checked.problems.map((p) => (p.startsWith('input:') ? p : `input.${p}`)));
   } else {
@@ -111,7 +113,7 @@ export function scheduleProblems(schedule: RolloutSchedule, ctx: ScheduleContext
 }
 
 /** A valid input that this stack still could not run. */
-function inputProblems(input: RolloutInput, ctx: ScheduleContext): string[] {
+function inputProblems(input: RolloutRequest, ctx: ScheduleContext): string[] {
   const problems: string[] = [];
   const { target } = input;
   if (!ctx.tagMode) {

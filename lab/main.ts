@@ -24,12 +24,29 @@ const program = new Command('lab')
   .option('--approve-before <list>', 'steps that wait for an approval first (empty for none)', '50')
   .addOption(new Option('--approve <mode>', 'answer approvals automatically or at this terminal').choices(['auto', 'prompt']).default('auto'))
   .option('--out <dir>', 'where to write timeline.svg and report.json', 'lab-output')
-  .option('--json', 'print the report as JSON at the end')
+  .option('--json', 'print only the report, as JSON, on stdout (progress and summary go to stderr)')
+  .option('--releases <n>', 'rollouts back to back with target.targetGroups [blue, green]: blue → green, then green → blue, … (healthy scenario)', integer('--releases'), 1)
   .addHelpText(
     'after',
-    `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise), 1 otherwise.`,
+    `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise, or rolled back after you rejected an approval), 1 when it did not, 2 for a usage error (a bad flag, or --approve prompt without a terminal).`,
   )
-  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean }) => {
+  // A usage error is exit 2, as everywhere else in canary-switch; 1 means "the workflow did not do the right thing".
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  })
+  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number }) => {
+    // --json keeps stdout for the JSON report alone, so `| jq` works.
+    const out = (line: string) => (opts.json ? console.error(line) : console.log(line));
+    if (opts.approve === 'prompt' && !process.stdin.isTTY) {
+      console.error('lab: --approve prompt needs a terminal to ask at, and stdin is not one (piped or redirected); nothing was approved. Run it in a terminal, or use --approve auto');
+      process.exitCode = 2;
+      return;
+    }
+    if (opts.releases > 1 && opts.scenario !== 'healthy') {
+      console.error(`lab: --releases ${opts.releases} runs healthy releases back to back; drop --scenario ${opts.scenario} (or use --releases 1)`);
+      process.exitCode = 2;
+      return;
+    }
     const steps = list(opts.steps);
     const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
     const approvalsBefore = list(opts.approveBefore);
@@ -50,7 +67,19 @@ const program = new Command('lab')
       process.exitCode = 2;
       return;
     }
-    const interactive = opts.approve === 'prompt' && process.stdin.isTTY;
+    // The prompt owns the terminal while it waits: progress lines are held and printed after the answer.
+    const held: string[] = [];
+    let asking = false;
+    const print = (line: string) => (asking ? held.push(line) : out(line));
+    const approver = async (step: number) => {
+      asking = true;
+      try {
+        return await askAtTerminal(step);
+      } finally {
+        asking = false;
+        for (const line of held.splice(0)) out(line);
+      }
+    };
     const report = await runLab({
       scenario: opts.scenario,
       steps,
@@ -58,14 +87,15 @@ const program = new Command('lab')
       pollSeconds: poll,
       rate: opts.rate,
       approvalsBefore: approvalsBefore.filter((p) => steps.includes(p)),
-      approver: interactive ? askAtTerminal : undefined,
-      print: (line) => console.log(line),
+      approver: opts.approve === 'prompt' ? approver : undefined,
+      print,
+      releases: opts.releases,
     });
     const dir = resolve(opts.out);
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/timeline.svg`, timelineSvg(report));
     writeFileSync(`${dir}/report.json`, JSON.stringify({ ...report, timeline: undefined }, null, 2));
-    console.log(summary(report, `${opts.out}/timeline.svg`));
+    out(summary(report, `${opts.out}/timeline.svg`));
     if (opts.json) console.log(JSON.stringify({ ...report, timeline: undefined }, null, 2));
     process.exitCode = report.correct ? 0 : 1;
   });
@@ -76,12 +106,21 @@ function firstAlarm(r: LabReport): string {
   return `; first ALARM after ${((r.firstAlarmAt - r.faultAt) / 1000).toFixed(2)} s, caught ${((r.decidedAt - r.firstAlarmAt) / 1000).toFixed(2)} s later by the next poll`;
 }
 
+function integer(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 10) throw new InvalidArgumentError(`${name} must be a whole number from 1 to 10, got "${value}"`);
+    return n;
+  };
+}
+
 function list(value: string): number[] {
   return value.trim() === '' ? [] : value.split(',').map((s) => Number(s.trim()));
 }
 
 async function askAtTerminal(step: number): Promise<{ approved: boolean; by: string }> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // On stderr: with --json, stdout carries only the report.
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`  Approve moving to ${step}%? [y/N] `);
     return { approved: /^y(es)?$/i.test(answer.trim()), by: `${process.env.USER ?? 'operator'} (terminal)` };
@@ -100,14 +139,15 @@ function summary(r: LabReport, svg: string): string {
   return [
     '',
     `── summary ─────────────────────────────────────────────`,
-    `scenario      ${r.scenario} (expected: ${r.expected})`,
+    `scenario      ${r.scenario} (expected: ${r.expected}${r.rejected ? ', because you rejected an approval' : ''})`,
+    ...(r.releases ? [`releases      ${r.releases.map((x, i) => `${i + 1}. ${x.direction} ${x.outcome}`).join('; ')}`] : []),
     `outcome       ${r.outcome}${r.cause ? ` — ${r.cause}` : ''}`,
     `duration      ${seconds(r.durationMs)}`,
     `requests      ${r.requests.sent} sent, ${r.requests.failed} failed (${failedPct}%); blue answered ${r.requests.byService.blue ?? 0}, green ${r.requests.byService.green ?? 0}`,
     ...(r.outcome === 'rolled-back' ? [`MTTD          ${seconds(r.mttdMs)} (green misbehaving → rollback decided${firstAlarm(r)})`, `MTTR          ${seconds(r.mttrMs)} (decision → original weights live on the proxy)`] : []),
     `weights       original: ${weights(r.originalWeights)}; final: ${weights(r.finalWeights)}`,
     `timeline      ${svg}`,
-    `verdict       ${r.correct ? 'PASS: the workflow did the right thing' : 'FAIL: the workflow did not do what this scenario calls for'}`,
+    `verdict       ${r.correct ? (r.rejected ? `PASS: rejected by you → rolled back to the original weights` : 'PASS: the workflow did the right thing') : 'FAIL: the workflow did not do what this scenario calls for'}`,
   ].join('\n');
 }
 

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
+import { shortName } from '../lambdas/providers/traffic.ts';
 import { createLabAlb } from './aws/alb-model.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startElbv2Api } from './aws/elbv2-api.ts';
@@ -46,6 +47,11 @@ export interface LabOptions {
   progressSeconds?: number;
   /** Traffic keeps flowing this long after the workflow ends (default 2000 ms), for the timeline. */
   settleMs?: number;
+  /**
+   * Rollouts run back to back (default 1). With more than one, each names the pair as
+   * `targetGroups: [blue, green]` and Prepare picks the direction: blue → green, then green → blue, …
+   */
+  releases?: number;
 }
 
 export interface LabReport {
@@ -75,6 +81,12 @@ export interface LabReport {
   finalWeights: Record<string, number>;
   /** The target groups' ARNs. */
   targets: { blueArn: string; greenArn: string };
+  /** An approval answered "no" (a person at the prompt): rolling back is then the right outcome. */
+  rejected?: { at: number; step: number; by: string };
+  /** Approvals answered "yes", for the timeline. */
+  approved?: { at: number; step: number; by: string }[];
+  /** With `releases` > 1: each release's direction as Prepare chose it, and its outcome. */
+  releases?: { direction: string; outcome: 'promoted' | 'rolled-back' | 'failed' }[];
   timeline: {
     blue: TimelinePoint[];
     green: TimelinePoint[];
@@ -103,6 +115,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
     { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
     { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-blue-p99', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
   ]);
   // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.
   alarms.start();
@@ -126,12 +140,16 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
 
   const originalWeights = proxy.weights();
   const startedAt = Date.now();
+  const releases = options.releases ?? 1;
   const input = {
-    target: { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn },
+    // Several releases: the same input each time, as a schedule would send it.
+    target: releases > 1 ? { listenerArn: lab.listenerArn, targetGroups: [lab.blueArn, lab.greenArn] } : { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn },
     steps: options.steps,
     bakeSeconds: options.bakeSeconds,
     pollSeconds: options.pollSeconds,
-    alarms: LAB_ALARMS,
+    // Back to back, the input names both groups' 5xx alarms (each group is the canary in turn). Their
+    // 1-second p99 alarms are left out: on a busy machine the stable group's p99 at full load is noise.
+    alarms: releases > 1 ? ['web-green-5xx', 'web-blue-5xx'] : LAB_ALARMS,
     // At 1% of a few hundred requests a second a 1-second period can be empty; hold rather than fail.
     insufficientData: 'wait',
     // Time-scaled like the bake: the real default holds 1800 s past a 600 s bake.
@@ -139,7 +157,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     minHealthyTargets: 1,
     approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
   };
-  const plannedSeconds = options.steps.length * options.bakeSeconds;
+  const plannedSeconds = options.steps.length * options.bakeSeconds * releases;
   const load = startLoad({ url: proxy.url, ratePerSecond: options.rate, durationMs: (plannedSeconds + 120) * 1000, concurrency: 32 });
 
   let faultAt: number | undefined;
@@ -159,54 +177,76 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
   };
 
-  const executionArn = `arn:aws:states:us-east-1:123456789012:execution:canary-switch-lab:${options.scenario}-${startedAt}`;
   print(`rollout ${options.scenario}: steps ${options.steps.join(' → ')}%, bake ${options.bakeSeconds}s, poll ${options.pollSeconds}s, ${options.rate} req/s through the proxy`);
-  print(`  plan weights (blue:green): ${options.steps.map((p) => `${p}% ${weightsFor(p).stable}:${weightsFor(p).canary}`).join(', ')}`);
-  const run = runWorkflow(input, {
-    executionArn,
-    approval: async ({ state }: ApprovalPayload) => {
-      const step = state.next?.percent ?? 0;
-      print(`  ? approval requested before ${step}%`);
-      const answer = options.approver ? await options.approver(step) : { approved: true, by: 'lab (auto)' };
-      print(`  ${answer.approved ? '✓ approved' : '✗ rejected'} by ${answer.by}`);
-      if (!answer.approved) throw Object.assign(new Error(`rejected by ${answer.by}`), { name: 'Rejected' });
-      return { approvedBy: answer.by, at: new Date().toISOString() };
-    },
-  });
+  print(`  plan weights (${releases > 1 ? 'stable:canary' : 'blue:green'}): ${options.steps.map((p) => `${p}% ${weightsFor(p).stable}:${weightsFor(p).canary}`).join(', ')}`);
+  const events: WorkflowEvent[] = [];
+  const released: NonNullable<LabReport['releases']> = [];
+  let result: WorkflowResult = { status: 'ABORTED' };
+  let endsRight = true;
+  let rejected: LabReport['rejected'];
+  const approved: NonNullable<LabReport['approved']> = [];
+  for (let release = 1; release <= releases; release++) {
+    const executionArn = `arn:aws:states:us-east-1:123456789012:execution:canary-switch-lab:${options.scenario}-${startedAt}${releases > 1 ? `-${release}` : ''}`;
+    if (releases > 1) print(`── release ${release} of ${releases}: targetGroups [blue, green], direction decided at start from live weights`);
+    const run = runWorkflow(input, {
+      executionArn,
+      approval: async ({ state }: ApprovalPayload) => {
+        const step = state.next?.percent ?? 0;
+        print(`  ? approval requested before ${step}%`);
+        const answer = options.approver ? await options.approver(step) : { approved: true, by: 'lab (auto)' };
+        print(`  ${answer.approved ? '✓ approved' : '✗ rejected'} by ${answer.by}`);
+        if (answer.approved) approved.push({ at: Date.now(), step, by: answer.by });
+        else rejected = { at: Date.now(), step, by: answer.by };
+        if (!answer.approved) throw Object.assign(new Error(`rejected by ${answer.by}`), { name: 'Rejected' });
+        return { approvedBy: answer.by, at: new Date().toISOString() };
+      },
+    });
 
-  // Live progress: workflow events as they happen, and a traffic line every few seconds.
-  let seen = 0;
-  let lastLine = 0;
-  const tick = setInterval(() => {
-    watchForFault();
-    for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
-    const now = Date.now();
-    if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
-      lastLine = now;
-      print(progressLine(now - startedAt, proxy.weights(), metrics, lab, alarms));
+    // Live progress: workflow events as they happen, and a traffic line every few seconds.
+    let seen = 0;
+    let lastLine = 0;
+    const tick = setInterval(() => {
+      watchForFault();
+      for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
+      const now = Date.now();
+      if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
+        lastLine = now;
+        print(progressLine(now - startedAt, proxy.weights(), metrics, lab, alarms));
+      }
+    }, 100);
+
+    try {
+      result = await run.result;
+    } finally {
+      clearInterval(tick);
     }
-  }, 100);
-
-  let result: WorkflowResult;
-  try {
-    result = await run.result;
-  } finally {
-    clearInterval(tick);
-    bursts?.stop();
+    for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
+    events.push(...run.events);
+    if (releases > 1) {
+      const prepared = run.events.find((e) => e.type === 'StateExited' && e.state === 'Prepare')?.output as { input?: { target?: { stable: string; canary: string } } } | undefined;
+      const t = prepared?.input?.target;
+      const promoted = result.status === 'SUCCEEDED';
+      released.push({ direction: t ? `${shortName(t.stable)} → ${shortName(t.canary)}` : 'not decided', outcome: promoted ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed' });
+      // Each release ends with all of the pair's traffic on its canary.
+      const w = proxy.weights();
+      endsRight &&= promoted && t !== undefined && (w[t.canary] ?? 0) > 0 && w[t.stable] === 0;
+      if (!promoted) break;
+    }
   }
-  for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
+  bursts?.stop();
   const finishedAt = Date.now();
   // Keep traffic flowing a moment so the timeline shows what users get after the decision.
   await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2000));
   const loadResult = await load.stop();
 
-  const decidedAt = run.events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
+  const decidedAt = events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
   const restoredAt = decidedAt ? proxy.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
   const finalWeights = proxy.weights();
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
-  const expected = options.scenario === 'healthy' ? 'promoted' : 'rolled-back';
-  const endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
-  const steps = run.events
+  // A rejected approval means "roll back", whatever green does.
+  const expected = options.scenario === 'healthy' && !rejected ? 'promoted' : 'rolled-back';
+  if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
+  const steps = events
     .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
     .map((e) => {
       const out = e.output as { position: number; plan: { steps: { percent: number }[] } };
@@ -232,13 +272,16 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     originalWeights,
     finalWeights,
     targets: { blueArn: lab.blueArn, greenArn: lab.greenArn },
+    ...(releases > 1 ? { releases: released } : {}),
+    ...(rejected ? { rejected } : {}),
+    approved,
     timeline: {
       blue: metrics.timeline(lab.blueArn),
       green: metrics.timeline(lab.greenArn),
       weights: proxy.weightHistory(),
       alarms: alarms.transitions(),
       steps,
-      evaluations: evaluations(run.events),
+      evaluations: evaluations(events),
     },
   };
   alarms.stop();
@@ -272,9 +315,13 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 
 function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
   if (e.type === 'StateExited' && e.state === 'Shift') {
-    const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] } };
+    const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] }; input: { target: { stable: string; canary: string } } };
     const step = out.plan.steps[out.position];
-    if (step) print(`▶ step ${step.percent}%: listener weights blue ${step.weights.stable} : green ${step.weights.canary}`);
+    const { stable, canary } = out.input.target;
+    if (step) print(`▶ step ${step.percent}%: listener weights ${shortName(stable)} ${step.weights.stable} : ${shortName(canary)} ${step.weights.canary}`);
+  } else if (e.type === 'StateExited' && e.state === 'Prepare') {
+    const t = (e.output as { input?: { target?: { stable: string; canary: string } } }).input?.target;
+    if (t) print(`  direction ${shortName(t.stable)} → ${shortName(t.canary)}`);
   } else if (e.type === 'StateExited' && e.state === 'Evaluate') {
     const out = e.output as { decision?: { action: string; reason: string } };
     if (out.decision && out.decision.action !== 'bake') print(`  ${out.decision.action === 'rollback' ? '✗' : '✓'} ${out.decision.reason}`);

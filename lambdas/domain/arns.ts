@@ -2,11 +2,13 @@
 // synth): a listener forwards only to target groups of its own region and account, and a rule ARN
 // names the listener it belongs to. Each ARN is already valid on its own when this runs.
 
+/** A directed target (stable, canary) or a pair (targetGroups [A, B]). */
 interface Target {
   listenerArn: string;
   ruleArn?: string | undefined;
-  stable: string;
-  canary: string;
+  stable?: string;
+  canary?: string;
+  targetGroups?: readonly string[];
 }
 
 /** `arn:<partition>:elasticloadbalancing:<region>:<account>:…` → where it lives. */
@@ -28,6 +30,7 @@ export function targetProblems(target: Target): string[] {
     ['target.ruleArn', target.ruleArn],
     ['target.stable', target.stable],
     ['target.canary', target.canary],
+    ...(target.targetGroups ?? []).map((arn, i): [string, string] => [`target.targetGroups[${i}]`, arn]),
   ];
   const sameHome = (arn: string) => {
     const h = home(arn);

@@ -60,25 +60,46 @@ const seconds = (what: string, min: number) =>
     .int({ error: 'must be a whole number of seconds' })
     .gte(min, { error: `${what} must be at least ${min} second${min === 1 ? '' : 's'}` });
 
+const targetGroupArn = (what: string, example: string) =>
+  z.string(expected(`the ARN (a string) of ${what}`)).regex(TARGET_GROUP_ARN, { error: `is not a target group ARN; expected e.g. ${example}` });
+
+/** Where traffic is shifted; shared by both ways of naming the pair. */
+const location = {
+  listenerArn: z.string(expected('the ARN (a string) of the ALB listener to shift')).regex(LISTENER_ARN, {
+    error: `is not a listener ARN; expected e.g. ${EXAMPLE.listener}`,
+  }),
+  ruleArn: z
+    .string()
+    .regex(RULE_ARN, { error: `is not a listener rule ARN; expected e.g. ${EXAMPLE.rule}, or leave it out to shift the listener's default action` })
+    .optional(),
+};
+
+/** The pair with a direction: stable (serving today) → canary. What every state after Prepare sees. */
+const DirectedTargetSchema = z
+  .object({
+    ...location,
+    stable: targetGroupArn('the target group serving today (blue)', EXAMPLE.targetGroup),
+    canary: targetGroupArn('the new target group (green)', EXAMPLE.targetGroup.replace('blue', 'green')),
+  }, expected('an object { listenerArn, stable, canary } (ruleArn optional), or { listenerArn, targetGroups: [A, B] }'))
+  .strict();
+
+/** The pair without a direction (alternating releases): Prepare makes the one taking all of the pair's traffic stable. */
+const PairTargetSchema = z
+  .object({
+    ...location,
+    targetGroups: z.tuple(
+      [targetGroupArn('one target group of the pair', EXAMPLE.targetGroup), targetGroupArn('the other target group of the pair', EXAMPLE.targetGroup.replace('blue', 'green'))],
+      { error: 'must be a list of exactly two target group ARNs, e.g. ["…:targetgroup/blue/…", "…:targetgroup/green/…"]; Prepare makes the one taking all the traffic stable' },
+    ),
+  })
+  .strict();
+
+export type DirectedTarget = z.output<typeof DirectedTargetSchema>;
+export type PairTarget = z.output<typeof PairTargetSchema>;
+
 export const RolloutInputSchema = z
   .object({
-    target: z
-      .object({
-        listenerArn: z.string(expected('the ARN (a string) of the ALB listener to shift')).regex(LISTENER_ARN, {
-          error: `is not a listener ARN; expected e.g. ${EXAMPLE.listener}`,
-        }),
-        ruleArn: z
-          .string()
-          .regex(RULE_ARN, { error: `is not a listener rule ARN; expected e.g. ${EXAMPLE.rule}, or leave it out to shift the listener's default action` })
-          .optional(),
-        stable: z.string(expected('the ARN (a string) of the target group serving today (blue)')).regex(TARGET_GROUP_ARN, {
-          error: `is not a target group ARN; expected e.g. ${EXAMPLE.targetGroup}`,
-        }),
-        canary: z.string(expected('the ARN (a string) of the new target group (green)')).regex(TARGET_GROUP_ARN, {
-          error: `is not a target group ARN; expected e.g. ${EXAMPLE.targetGroup.replace('blue', 'green')}`,
-        }),
-      }, expected('an object { listenerArn, stable, canary } (ruleArn optional)'))
-      .strict(),
+    target: DirectedTargetSchema,
     steps: z
       .array(percent, { error: 'must be a list of percentages, e.g. [1, 10, 20, 50, 100]' })
       .min(1, { error: 'must list at least one step, e.g. [100] or [1, 10, 20, 50, 100]' })
@@ -132,41 +153,65 @@ export const RolloutInputSchema = z
   })
   .strict();
 
+/** The same input naming the pair as `targetGroups: [A, B]`; Prepare picks the direction from live weights. */
+export const RolloutPairInputSchema = RolloutInputSchema.extend({ target: PairTargetSchema });
+
 /** The input as the console/CLI may send it (defaults optional). */
 export type RolloutInputRaw = z.input<typeof RolloutInputSchema>;
-/** The input with every default applied. */
+/** The same, naming the pair as targetGroups. */
+export type RolloutPairInputRaw = z.input<typeof RolloutPairInputSchema>;
+/** The input with every default applied and a direction (stable → canary): what the states after Prepare carry. */
 export type RolloutInput = z.output<typeof RolloutInputSchema>;
+/** A valid input as given: directed, or a pair whose direction Prepare decides. */
+export type RolloutRequest = RolloutInput | z.output<typeof RolloutPairInputSchema>;
+
+export const isPairTarget = (target: DirectedTarget | PairTarget): target is PairTarget => 'targetGroups' in target;
 
 export type ValidationResult = { ok: true; input: RolloutInput } | { ok: false; problems: string[] };
+export type RequestValidation = { ok: true; input: RolloutRequest } | { ok: false; problems: string[] };
+
+/** `targetGroups` present: the undirected form. */
+function schemaFor(raw: Record<string, unknown>): typeof RolloutInputSchema | typeof RolloutPairInputSchema {
+  const t = raw.target;
+  return typeof t === 'object' && t !== null && 'targetGroups' in t ? RolloutPairInputSchema : RolloutInputSchema;
+}
+
+/** validateRequest for callers that need a direction: a `targetGroups` input is a problem here. */
+export function validateInput(raw: unknown, limits: ExecutionLimits = {}): ValidationResult {
+  const checked = validateRequest(raw, limits);
+  if (!checked.ok || !isPairTarget(checked.input.target)) return checked as ValidationResult;
+  return { ok: false, problems: ['target.targetGroups: the direction is decided at Prepare from live weights; this needs stable and canary'] };
+}
 
 /**
- * Validate and apply defaults; on failure list every problem (field, value, fix), at most
- * MAX_PROBLEMS_LISTED of them. `limits` adds the deployed state machine's execution timeout.
+ * Validate and apply defaults (either target form); on failure list every problem (field, value,
+ * fix), at most MAX_PROBLEMS_LISTED of them. `limits` adds the deployed state machine's execution timeout.
  */
-export function validateInput(raw: unknown, limits: ExecutionLimits = {}): ValidationResult {
+export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): RequestValidation {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, problems: [`input: ${show(raw)} is not a JSON object; paste an object like {"target": {"listenerArn": …, "stable": …, "canary": …}}`] };
   }
+  const given = raw as Record<string, unknown>;
   // An oversized list is refused before anything walks it item by item.
-  const oversized = oversizedProblems(raw as Record<string, unknown>);
+  const oversized = oversizedProblems(given);
   if (oversized.length > 0) return { ok: false, problems: oversized };
+  const schema = schemaFor(given);
   let problems: string[] = [];
-  const parsed = RolloutInputSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
-  const fields = validFields(raw as Record<string, unknown>);
+  const target = schema.shape.target.safeParse(given.target);
   problems = problems.concat(
-    crossFieldProblems(fields, numericSteps(raw as Record<string, unknown>), limits),
-    stepOrderProblems(raw as Record<string, unknown>),
-    approvalOrderProblems(raw as Record<string, unknown>),
-    samePairProblems(raw as Record<string, unknown>),
-    fields.target ? targetProblems(fields.target) : [],
+    crossFieldProblems(validFields(given, schema), numericSteps(given), limits),
+    stepOrderProblems(given),
+    approvalOrderProblems(given),
+    samePairProblems(given),
+    target.success ? targetProblems(target.data) : [],
   );
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };
   return { ok: true, input: parsed.data };
 }
-
 function oversizedProblems(raw: Record<string, unknown>): string[] {
   const approvals = raw.approvals as { before?: unknown } | undefined;
   const lists: [string, unknown, string][] = [
@@ -184,10 +229,11 @@ function capped(problems: string[]): string[] {
   return [...problems.slice(0, MAX_PROBLEMS_LISTED), `… and ${rest} more problem${rest === 1 ? '' : 's'}; fix these and validate again`];
 }
 
-function validFields(raw: Record<string, unknown>): Partial<RolloutInput> {
+function validFields(raw: Record<string, unknown>, schema: typeof RolloutInputSchema | typeof RolloutPairInputSchema): Partial<RolloutInput> {
   const out: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(RolloutInputSchema.shape)) {
-    const r = (schema as z.ZodType).safeParse(raw[key]);
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (key === 'target') continue; // the cross-field rules use a placeholder target
+    const r = (field as z.ZodType).safeParse(raw[key]);
     if (r.success) out[key] = r.data;
   }
   return out as Partial<RolloutInput>;
@@ -227,8 +273,16 @@ function crossFieldProblems(v: Partial<RolloutInput>, givenSteps: number[] | und
 
 /** stable = canary would "shift" traffic onto itself; checked even when another target field is bad. */
 function samePairProblems(raw: Record<string, unknown>): string[] {
-  const t = raw.target as { stable?: unknown; canary?: unknown } | undefined;
-  if (!t || typeof t !== 'object' || typeof t.stable !== 'string' || t.stable !== t.canary) return [];
+  const t = raw.target as { stable?: unknown; canary?: unknown; targetGroups?: unknown } | undefined;
+  if (!t || typeof t !== 'object') return [];
+  if ('targetGroups' in t && ('stable' in t || 'canary' in t)) {
+    return ['target: names both targetGroups and stable/canary; give either stable and canary (a fixed direction) or targetGroups [A, B] (the direction is decided at start from live weights), not both'];
+  }
+  const pair = t.targetGroups;
+  if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && pair[0] === pair[1]) {
+    return [`target.targetGroups[1] = ${show(pair[1])}: the same target group as targetGroups[0]; name the two target groups the releases alternate between`];
+  }
+  if (typeof t.stable !== 'string' || t.stable !== t.canary) return [];
   return [`target.canary = ${show(t.canary)}: stable and canary are the same target group; canary must be the new target group`];
 }
 

@@ -32,7 +32,10 @@ export const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
 // TaskSubmitted).
 const EVENTS = { lambdaTask: 5, tokenTask: 6, wait: 2, choice: 2, terminal: 2, execution: 2 } as const;
 
-export function buildPlan(input: RolloutInput): Plan {
+/** A plan does not depend on which target group is the canary (targetGroups inputs plan the same way). */
+type PlanInput = Omit<RolloutInput, 'target'>;
+
+export function buildPlan(input: PlanInput): Plan {
   const steps = input.steps.map((percent, index) => ({
     index,
     percent,
@@ -74,14 +77,14 @@ function pollsPer(input: Pick<RolloutInput, 'bakeSeconds' | 'pollSeconds'>): num
 }
 
 /** Transitions of the longest path: Prepare, per step (gate, approval?, shift, polls × (bake, evaluate, choice)), then Finalize or Rollback + end. */
-export function stateTransitions(input: RolloutInput): number {
+export function stateTransitions(input: PlanInput): number {
   const gates = input.approvals.before.length;
   const perStep = 2 + pollsPer(input) * 3;
   return 1 + input.steps.length * perStep + gates + 2;
 }
 
 /** History events of the longest path (holds included), the figure Step Functions caps at 25,000. */
-export function historyEvents(input: RolloutInput): number {
+export function historyEvents(input: PlanInput): number {
   const gates = input.approvals.before.length;
   const perPoll = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
   const perStep = EVENTS.choice + EVENTS.lambdaTask + worstPollsPerStep(input) * perPoll;

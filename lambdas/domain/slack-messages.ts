@@ -248,7 +248,7 @@ export function ephemeral(text: string): { response_type: 'ephemeral'; replace_o
 // Progress notifications, threaded under the "started" message
 
 export type ProgressEvent =
-  | { kind: 'started'; executionArn: string; steps: number[]; listener: string }
+  | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
   | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
   | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };
@@ -259,7 +259,7 @@ export function progressMessage(e: ProgressEvent): SlackMessage {
   switch (e.kind) {
     case 'started':
       text =
-        `:rocket: Rollout ${name} started on ${escapeText(e.listener)}: steps ${e.steps.map((p) => `${p}%`).join(' → ')}. ` +
+        `:rocket: Rollout ${name} started on ${escapeText(e.listener)}${e.direction ? ` (${escapeText(e.direction)})` : ''}: steps ${e.steps.map((p) => `${p}%`).join(' → ')}. ` +
         `<${consoleUrl(e.executionArn)}|Execution>`;
       break;
     case 'step':

@@ -1,4 +1,5 @@
 // Finalize: the last step baked cleanly. Record the promotion, release the lock, report a summary.
+import { directionText } from '../domain/direction.ts';
 import type { RolloutState } from '../domain/rollout.ts';
 import { stickinessAfterPromotion } from '../domain/stickiness.ts';
 import { notifySafely } from '../providers/notify.ts';
@@ -10,6 +11,8 @@ export interface RolloutSummary {
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
+  /** Which way this rollout went (decided at Prepare for a targetGroups input): `blue → green`. */
+  direction: { stable: string; canary: string; text: string };
   steps: { percent: number; startedAt: string; weights: { stable: number; canary: number } }[];
   finalWeights: Record<string, number>;
 }
@@ -32,6 +35,7 @@ export async function handler(state: RolloutState): Promise<RolloutSummary> {
     startedAt: state.startedAt,
     finishedAt: at.toISOString(),
     durationSeconds,
+    direction: { stable: state.input.target.stable, canary: state.input.target.canary, text: directionText(state.input.target) },
     steps: state.history,
     finalWeights: final.weights,
   };

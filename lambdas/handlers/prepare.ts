@@ -1,6 +1,7 @@
 // Prepare: validate the input, take the per-listener lock, record the original forward action and
 // run the pre-flight checks. Anything wrong fails here, before any traffic moves.
-import { validateInput } from '../domain/input.ts';
+import { directedInput, directionText, readableTarget } from '../domain/direction.ts';
+import { validateRequest } from '../domain/input.ts';
 import { buildPlan, planShares } from '../domain/plan.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
 import { stickinessProblem } from '../domain/stickiness.ts';
@@ -25,21 +26,25 @@ const LOCK_MARGIN_SECONDS = 3600;
 export async function handler(event: PrepareEvent): Promise<RolloutState> {
   // The state machine's timeout (set by the stack): a plan that cannot finish within it is refused.
   const executionLimit = Number(process.env.EXECUTION_TIMEOUT_SECONDS ?? 0) || 0;
-  const checked = validateInput(event.input, executionLimit > 0 ? { executionTimeoutSeconds: executionLimit } : {});
+  const checked = validateRequest(event.input, executionLimit > 0 ? { executionTimeoutSeconds: executionLimit } : {});
   if (!checked.ok) throw new InvalidInput(checked.problems);
-  const input = checked.input;
-  const plan = buildPlan(input);
-  const target = input.target;
-  const lockKey = lockKeyFor(target);
+  const request = checked.input;
+  const plan = buildPlan(request);
+  const lockKey = lockKeyFor(request.target);
   const db = store();
-  const what = target.ruleArn ? `rule ${target.ruleArn}` : `listener ${target.listenerArn}`;
+  const what = request.target.ruleArn ? `rule ${request.target.ruleArn}` : `listener ${request.target.listenerArn}`;
   // The lock must outlive the execution; the rollback path and the safety net release it when the
   // rollout ends.
-  const lockSeconds = Math.max(plan.estimatedSeconds + plan.approvalGates * input.approvals.timeoutSeconds, executionLimit) + LOCK_MARGIN_SECONDS;
+  const lockSeconds = Math.max(plan.estimatedSeconds + plan.approvalGates * request.approvals.timeoutSeconds, executionLimit) + LOCK_MARGIN_SECONDS;
 
   await db.acquireLock(lockKey, event.executionArn, lockSeconds, what);
   try {
-    const original = await shifter(target).read();
+    const original = await shifter(readableTarget(request.target)).read();
+    // targetGroups [A, B]: the direction is decided here, once; later states carry stable/canary.
+    const directed = directedInput(request, original.weights);
+    if (!directed.ok) throw new PreflightFailed(`pre-flight failed: ${directed.problem}`);
+    const input = directed.input;
+    const target = input.target;
     const sticky = stickinessProblem(input.stickiness, original.stickiness, what);
     if (sticky) throw new StickinessNotHandled(sticky);
     // Every step must keep the other target groups' shares (checked here, computed again by Shift from the same original).
@@ -50,8 +55,8 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
     await preflight(input.target.canary, input.alarms, input.minHealthyTargets, canaryShare(pairOf(original, target)), input.steps[0] ?? 100);
     const startedAt = event.startTime ?? now().toISOString();
     await db.putRollout({ executionArn: event.executionArn, status: 'running', target, original, lockKey, startedAt, ...(input.slack ? { slack: { channel: input.slack.channel } } : {}) });
-    log.info('rollout prepared', { executionArn: event.executionArn, what, steps: input.steps, original: original.weights });
-    await notifySafely({ kind: 'started', executionArn: event.executionArn, steps: input.steps, listener: what }, input.slack?.channel, logWarn);
+    log.info('rollout prepared', { executionArn: event.executionArn, what, direction: directionText(target), steps: input.steps, original: original.weights });
+    await notifySafely({ kind: 'started', executionArn: event.executionArn, steps: input.steps, listener: what, direction: directionText(target) }, input.slack?.channel, logWarn);
     return {
       executionArn: event.executionArn,
       startedAt,

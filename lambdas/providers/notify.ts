@@ -3,7 +3,7 @@
 import type { PairWeights } from '../domain/weights.ts';
 
 export type RolloutEvent =
-  | { kind: 'started'; executionArn: string; steps: number[]; listener: string }
+  | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
   | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
   | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };

@@ -78,6 +78,7 @@ describe('status', () => {
           "action": "bake",
           "reason": "baking step 10%: 390s of 600s, 2 alarms OK, 3 canary targets healthy",
         },
+        "directionFromLiveWeights": false,
         "execution": {
           "arn": "arn:aws:states:us-east-1:123456789012:execution:canary-switch:web-green-20261122-1005-ab12",
           "name": "web-green-20261122-1005-ab12",

@@ -109,7 +109,7 @@ describe('prepare: success', () => {
     });
     expect(state.plan.steps.map((s) => s.percent)).toEqual([1, 10, 20, 50, 100]);
     expect(state.input.bakeSeconds).toBe(600);
-    expect(notified).toEqual([{ kind: 'started', executionArn: ARN.execution, steps: [1, 10, 20, 50, 100], listener: `listener ${ARN.listener}` }]);
+    expect(notified).toEqual([{ kind: 'started', executionArn: ARN.execution, steps: [1, 10, 20, 50, 100], listener: `listener ${ARN.listener}`, direction: 'blue → green' }]);
   });
 
   it('locks a rule (not its listener) in rule mode and records the rule actions', async () => {

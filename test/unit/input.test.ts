@@ -106,7 +106,7 @@ describe('validateInput: every problem at once', () => {
   it('reports a missing target and a bad field together', () => {
     const problems = problemsOf({ bakeSeconds: 'ten minutes' });
     expect(problems).toEqual([
-      'target = missing: is required: an object { listenerArn, stable, canary } (ruleArn optional)',
+      'target = missing: is required: an object { listenerArn, stable, canary } (ruleArn optional), or { listenerArn, targetGroups: [A, B] }',
       'bakeSeconds = "ten minutes": must be a whole number of seconds',
     ]);
   });
