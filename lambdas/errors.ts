@@ -62,3 +62,7 @@ export class Transient extends RolloutError {
     super(message);
   }
 }
+/** The rollout promoted (traffic stays on the canary) but Finalize's bookkeeping failed for good. */
+export class PromotedBookkeepingFailed extends RolloutError {
+  override name = 'PromotedBookkeepingFailed';
+}

@@ -45,16 +45,20 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     throw new RolloutStopped(`rollout ${state.executionArn} was stopped while shifting to ${step.percent}%; the original weights are restored`);
   }
   const at = now();
-  if (!alreadyApplied) {
-    await db.audit(state.executionArn, {
+  // Audited even when a retry finds the write already done (its first response was lost): the
+  // entry is keyed by the step, so it is written exactly once. `from` is what the rollout left.
+  await db.audit(
+    state.executionArn,
+    {
       at: at.toISOString(),
       action: 'shift',
-      from: current.weights,
+      from: alreadyApplied ? { ...current.weights, [target.stable]: state.expected.stable, [target.canary]: state.expected.canary } : current.weights,
       to: applied.weights,
       by: state.executionArn,
       why: `step ${step.percent}%${state.approval?.approvedBy ? ` approved by ${state.approval.approvedBy}` : ''}`,
-    });
-  }
+    },
+    `shift#${next.index}`,
+  );
   log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: step.weights });
   await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: step.weights }, state.input.slack?.channel, logWarn);
   return afterShift(state, next.index, step.weights, at);
