@@ -53,14 +53,16 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
   const { executionArn, status, error } = event.detail;
   const startedAt = now().getTime();
   const remaining = (): number => (context ? context.getRemainingTimeInMillis() : SAFETY_NET_TIMEOUT_MS - (now().getTime() - startedAt)) - MARGIN_MS;
-  const failed = (what: string) => (err: unknown, attempt: number) => {
+  // Reading the history is part of the restore: its failures count as failed restore attempts
+  // (restoreOnce counts and logs its own).
+  const historyFailed = (err: unknown, attempt: number) => {
     countMetric('RestoreAttemptFailed', now());
-    log.error(`safety net: ${what} failed; retrying`, { executionArn, attempt, error: (err as Error).message, errorName: (err as Error).name });
+    log.error('safety net: reading the execution history failed; retrying', { executionArn, attempt, error: (err as Error).message, errorName: (err as Error).name });
   };
   const cause = `execution ended ${status}${error ? ` (${error})` : ''}: restored by the safety net`;
   const db = store();
   const books = new Bookkeeping(executionArn, now, logWarn);
-  const run: ExecutionRecord = await retryingUntil(() => readExecution(client('sfn'), executionArn), remaining, SAFETY_NET_BACKOFF, failed('reading the execution history'));
+  const run: ExecutionRecord = await retryingUntil(() => readExecution(client('sfn'), executionArn), remaining, SAFETY_NET_BACKOFF, historyFailed);
 
   if (!run.prepared) {
     // Prepare never finished (it failed, crashed, or the execution was stopped during it): no
@@ -97,7 +99,7 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
   });
   const tampered = record ? tamperReport(record.original, original, executionArn) : undefined;
 
-  const restore = () => retryingUntil(() => restoreOnce(target, original, executionArn, 'safety-net'), remaining, SAFETY_NET_BACKOFF, failed('restore'));
+  const restore = () => retryingUntil(() => restoreOnce(target, original, executionArn, 'safety-net'), remaining, SAFETY_NET_BACKOFF);
   const first = await restore();
   let lateShiftUndone = false;
   if (stopped) {
