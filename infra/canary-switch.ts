@@ -23,6 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { addRestoreResilience } from './restore-resilience.ts';
 import { BUNDLE, REPO_ROOT, handlerEntry, type HandlerName } from './bundle.ts';
 import {
   arnEnv,
@@ -234,7 +235,8 @@ export class CanarySwitch extends Construct {
           ...(spec.slack ? slackEnv : {}),
         },
         ...(fnId === 'SafetyNet'
-          ? { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.seconds(60) }
+          ? // 15 minutes: it keeps retrying a failing restore for as long as it may run (docs/failure-modes.md).
+            { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.minutes(15) }
           : {}),
       });
       const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
@@ -305,7 +307,7 @@ export class CanarySwitch extends Construct {
     }
 
     this.operatorPolicy = this.makeOperatorPolicy();
-    this.alarms = this.makeAlarms(safetyNet, props.alarmTopicArn);
+    this.alarms = [...this.makeAlarms(safetyNet, props.alarmTopicArn), ...addRestoreResilience(this, { stateMachine: this.stateMachine, safetyNet, table: this.table, topicArn: props.alarmTopicArn })];
     this.makeSchedules(schedules, logRetention);
     this.makeOutputs(listenerArns, ruleArns);
   }
