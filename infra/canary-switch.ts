@@ -302,6 +302,8 @@ export class CanarySwitch extends Construct {
     if (props.slack) {
       const callback = make('SlackCallback');
       this.stateMachine.grantTaskResponse(callback);
+      // When SendTask* gives no clear answer, the callback asks Step Functions what happened (providers/task-outcome.ts).
+      callback.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [this.stateMachineExecutions()] }));
       // Auth NONE: Slack cannot sign AWS requests; the handler checks Slack's v0 signature instead.
       this.slackCallbackUrl = callback.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     }
@@ -407,6 +409,11 @@ export class CanarySwitch extends Construct {
       }
     }
     return statements;
+  }
+
+  /** `arn:…:execution:<state machine name>:*`: this state machine's executions. */
+  private stateMachineExecutions(): string {
+    return Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   /** The CLI's calls (see the README's CLI section), on this state machine, its executions and the table only. */
