@@ -304,6 +304,12 @@ export class CanarySwitch extends Construct {
       this.stateMachine.grantTaskResponse(callback);
       // When SendTask* gives no clear answer, the callback asks Step Functions what happened (providers/task-outcome.ts).
       callback.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [this.stateMachineExecutions()] }));
+      const smId = stack.getLogicalId(this.stateMachine.node.defaultChild as sfn.CfnStateMachine);
+      const where = `${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}`;
+      Validations.of(callback.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${where}:execution:<${smId}.Name>:*]`,
+        reason: "states:DescribeExecution and GetExecutionHistory on this state machine's executions only: when SendTask* gives no clear answer, the callback asks what happened.",
+      });
       // Auth NONE: Slack cannot sign AWS requests; the handler checks Slack's v0 signature instead.
       this.slackCallbackUrl = callback.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     }
