@@ -76,6 +76,8 @@ export async function answer(
         `Step Functions did not accept the answer (${outcome.error}); nothing moved and the approval is open again: run the same command again in a moment`,
         EXIT.AWS,
       );
+    case 'unconfirmed':
+      throw new CliError(`your ${decision} is recorded, but ${outcome.what} (${outcome.error})`, EXIT.AWS);
     case 'delivered':
       break;
   }

@@ -28,6 +28,7 @@ import { BUNDLE, REPO_ROOT, handlerEntry } from './bundle.ts';
 import type { HandlerName } from './handlers.ts';
 import { ITEM_ACCESS, OPERATOR_ITEM_ACCESS, executionLogGroupName, itemStatements, reserveConcurrency } from './least-privilege.ts';
 import { CanaryAlarms, type CanaryAlarmsProps } from './canary-alarms.ts';
+import { addRestoreResilience } from './restore-resilience.ts';
 import {
   arnEnv,
   isListenerArn,
@@ -253,7 +254,8 @@ export class CanarySwitch extends Construct {
           ...(fnId === 'SlackCallback' && props.slack ? { SLACK_SIGNING_SECRET_ARN: props.slack.signingSecretArn } : {}),
         },
         ...(fnId === 'SafetyNet'
-          ? { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.seconds(60) }
+          ? // 15 minutes: it keeps retrying a failing restore for as long as it may run (docs/failure-modes.md).
+            { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.minutes(15) }
           : {}),
       });
       const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
@@ -322,12 +324,20 @@ export class CanarySwitch extends Construct {
     if (props.slack) {
       const callback = make('SlackCallback');
       this.stateMachine.grantTaskResponse(callback);
+      // When SendTask* gives no clear answer, the callback asks Step Functions what happened (providers/task-outcome.ts).
+      callback.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [this.stateMachineExecutions()] }));
+      const smId = stack.getLogicalId(this.stateMachine.node.defaultChild as sfn.CfnStateMachine);
+      const where = `${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}`;
+      Validations.of(callback.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${where}:execution:<${smId}.Name>:*]`,
+        reason: "states:DescribeExecution and GetExecutionHistory on this state machine's executions only: when SendTask* gives no clear answer, the callback asks what happened.",
+      });
       // Auth NONE: Slack cannot sign AWS requests; the handler checks Slack's v0 signature instead.
       this.slackCallbackUrl = callback.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     }
 
     this.operatorPolicy = this.makeOperatorPolicy();
-    this.alarms = this.makeAlarms(safetyNet, props.alarmTopicArn);
+    this.alarms = [...this.makeAlarms(safetyNet, props.alarmTopicArn), ...addRestoreResilience(this, { stateMachine: this.stateMachine, safetyNet, table: this.table, topicArn: props.alarmTopicArn })];
     this.makeSchedules(schedules, logRetention);
     this.makeOutputs(listenerArns, ruleArns);
   }
@@ -424,6 +434,11 @@ export class CanarySwitch extends Construct {
       }
     }
     return statements;
+  }
+
+  /** `arn:…:execution:<state machine name>:*`: this state machine's executions. */
+  private stateMachineExecutions(): string {
+    return Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   /** The CLI's calls (see the README's CLI section), on this state machine, its executions and the table only. */

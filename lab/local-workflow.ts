@@ -11,6 +11,8 @@ import { handler as prepare } from '../lambdas/handlers/prepare.ts';
 import { handler as rollback } from '../lambdas/handlers/rollback.ts';
 import { handler as shift } from '../lambdas/handlers/shift.ts';
 import type { RolloutState } from '../lambdas/domain/rollout.ts';
+import { setClients } from '../lambdas/providers/clients.ts';
+import { localHistory, localHistoryClient } from './local-history.ts';
 
 export const ASL_PATH = fileURLToPath(new URL('../statemachine/rollout.asl.json', import.meta.url));
 
@@ -106,6 +108,9 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
     },
   });
   const events: WorkflowEvent[] = [];
+  const definition = loadDefinition();
+  const taskStates = new Set(Object.entries(definition.States).filter(([, s]) => s.Type === 'Task').map(([n]) => n));
+  localHistory.register(options.executionArn, { input, startedAt: Date.now(), events, taskStates });
   const drained = (async () => {
     for await (const e of execution.eventLogs) {
       const ev = e as unknown as { type: string; timestamp: number; state?: { name: string; output?: unknown }; Error?: string; Cause?: unknown };
@@ -124,11 +129,13 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
   // Resolve only once the event log is complete, so callers see every state the run entered.
   const result = Promise.all([settled, drained]).then(async ([r]) => {
     if (options.safetyNet !== false && (r.status === 'ABORTED' || (r.status === 'FAILED' && r.error !== 'RolledBack'))) {
-      // What the deployed EventBridge rule does for ABORTED / TIMED_OUT / FAILED executions.
+      // What the deployed EventBridge rule does for ABORTED / TIMED_OUT / FAILED executions; the
+      // handler reads the original from this run's history, as it reads Step Functions' in AWS.
+      setClients({ sfn: localHistoryClient });
       const outcome = await rollback({
         source: 'aws.states',
         'detail-type': 'Step Functions Execution Status Change',
-        detail: { executionArn: options.executionArn, status: r.status, ...(r.status === 'FAILED' ? { error: r.error, cause: r.cause } : {}) },
+        detail: { executionArn: options.executionArn, status: r.status, input: JSON.stringify(input), ...(r.status === 'FAILED' ? { error: r.error, cause: r.cause } : {}) },
       });
       events.push({ type: 'SafetyNet', at: Date.now(), output: outcome });
     }

@@ -74,3 +74,7 @@ export class StepNotRepresentable extends RolloutError {
 export class StickinessNotHandled extends RolloutError {
   override name = 'StickinessNotHandled';
 }
+/** The rollout promoted (traffic stays on the canary) but Finalize's bookkeeping failed for good. */
+export class PromotedBookkeepingFailed extends RolloutError {
+  override name = 'PromotedBookkeepingFailed';
+}

@@ -235,6 +235,7 @@ export const replies = {
   undelivered: (error: string) =>
     `Step Functions did not accept your decision (${escapeText(error)}), so nothing has moved and the approval is still open. ` +
     'Click again in a moment, or answer with the canary-switch CLI; otherwise it times out on its own.',
+  unconfirmed: (what: string) => `Your decision is recorded, but ${escapeText(what)}.`,
   approved: (percent: number) => `Approved: moving to ${percent}%.`,
   rejected: 'Rejected: rolling back to the original weights.',
 } as const;

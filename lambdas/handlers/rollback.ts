@@ -1,91 +1,89 @@
-// Rollback: put back the recorded original forward action exactly, release the lock, notify.
-// Two callers, one path:
-//   - the state machine's Rollback state (input: the rollout state, with `decision` or `error`);
+// Rollback: put back the original forward action exactly, then do the bookkeeping.
+// Two callers, one handler:
+//   - the state machine's Rollback state (input: the rollout state, with `decision` or `error`):
+//     restores from the `original` the execution state carries (Prepare's output), so DynamoDB is
+//     never on the restore path; a failed attempt throws (Transient) and the state machine retries;
 //   - the safety-net EventBridge rule for executions that ended ABORTED / TIMED_OUT / FAILED
-//     (input: the "Step Functions Execution Status Change" event).
-// Idempotent: a rollout already rolled back or promoted is left alone; a listener already at the
-// original is not written again.
-import { rollbackCause, type RolloutState } from '../domain/rollout.ts';
+//     (input: the "Step Functions Execution Status Change" event): see safety-net.ts.
+// Bookkeeping (audit, record status, lock, Slack) runs after the restore, each step retried and
+// best effort: a failure is reported in the result and the cause, never undoes or blocks the restore.
+import { rollbackCause, type ForwardState, type RolloutState } from '../domain/rollout.ts';
 import { TargetGroupNotInForwardAction } from '../errors.ts';
+import { Bookkeeping } from '../providers/bookkeeping.ts';
+import { countMetric } from '../providers/metrics.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { lockKeyFor, type RolloutRecord } from '../providers/store.ts';
+import type { TrafficTarget } from '../providers/traffic.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
+import { safetyNet, type ExecutionStatusChange, type LambdaContext } from './safety-net.ts';
 
-export interface ExecutionStatusChange {
-  source: 'aws.states';
-  'detail-type': string;
-  /** `input` is the execution's input as a JSON string (as EventBridge delivers it). */
-  detail: { executionArn: string; status: string; error?: string; cause?: string; input?: string };
-}
+export type { ExecutionStatusChange };
 
 export interface RollbackResult {
-  outcome: 'rolled-back' | 'nothing-to-restore' | 'already-ended';
+  outcome: 'rolled-back' | 'nothing-to-restore' | 'already-ended' | 'promoted';
   executionArn: string;
   cause: string;
   restored?: Record<string, number>;
+  /** Bookkeeping steps that failed after their retries (traffic is restored regardless). */
+  bookkeepingFailed?: string[];
+  /** The rollout table's copy of the original differs from Step Functions' record: reported, never applied. */
+  tampered?: { recorded: unknown; restored: Record<string, number>; message: string };
+  /** A Shift still running when the execution was stopped wrote after the restore; restored again. */
+  lateShiftUndone?: boolean;
 }
 
-export async function handler(event: Partial<RolloutState> | ExecutionStatusChange): Promise<RollbackResult> {
-  if ('detail' in event && event.detail) {
-    const { executionArn, status } = event.detail;
-    return restore(executionArn, `execution ended ${status}${event.detail.error ? ` (${event.detail.error})` : ''}: restored by the safety net`, 'safety-net', undefined, event.detail.input);
-  }
+export async function handler(event: Partial<RolloutState> | ExecutionStatusChange, context?: LambdaContext): Promise<RollbackResult> {
+  if ('detail' in event && event.detail) return safetyNet(event, context);
   const state = event as Partial<RolloutState>;
   if (!state.executionArn) throw new TypeError('rollback needs executionArn (the rollout state or an execution status event)');
-  return restore(state.executionArn, rollbackCause(state), 'state-machine', state);
+  return fromStateMachine(state);
 }
 
-async function restore(executionArn: string, cause: string, by: 'state-machine' | 'safety-net', state?: Partial<RolloutState>, input?: string): Promise<RollbackResult> {
-  const db = store();
-  const stored = await db.getRollout(executionArn);
-  const record: RolloutRecord | undefined =
-    stored ??
-    (state?.original && state.input && state.lockKey
-      ? { executionArn, status: 'running', target: state.input.target, original: state.original, lockKey: state.lockKey, startedAt: state.startedAt ?? '' }
-      : undefined);
-  if (!record) {
-    // Prepare never finished (it crashed, or the execution was stopped during it): no traffic moved,
-    // but it may have taken the lock. The status event carries the execution input, which names it.
-    const target = targetOf(input);
-    if (target) await db.releaseLock(lockKeyFor(target), executionArn);
-    log.info('nothing to restore: the rollout never recorded an original', { executionArn, by });
-    return { outcome: 'nothing-to-restore', executionArn, cause };
-  }
-  if (record.status !== 'running') {
-    // The state machine's own Rollback (or Finalize) already ran; a retry only repeats the cause.
-    log.info('rollout already ended; nothing to do', { executionArn, status: record.status, by });
-    return { outcome: 'already-ended', executionArn, cause: by === 'state-machine' ? cause : (record.reason ?? cause) };
-  }
-
-  // Tell a Shift that may still be running (Stop execution does not stop a running Lambda) to stand
-  // down: it checks this flag before and after it writes. Without a stored record (it expired),
-  // write the state's copy back first so the status below has somewhere to go.
-  if (stored) await db.markStopping(executionArn);
-  else await db.putRollout({ ...record, stopping: true });
-  const provider = shifter(record.target);
-  // An operator may have taken stable or canary out of the forward action: restore the original anyway.
-  const before = await provider.read().catch((err: unknown) => {
-    if (err instanceof TargetGroupNotInForwardAction) return undefined;
-    throw err;
-  });
-  const after = await provider.restore(record.original);
-  const at = now().toISOString();
-  await db.audit(executionArn, { at, action: 'rollback', ...(before ? { from: before.weights } : {}), to: after.weights, by, why: cause });
-  await db.setStatus(executionArn, 'rolled-back', cause);
-  await db.releaseLock(record.lockKey, executionArn);
-  log.warn('rolled back', { executionArn, cause, by, restored: after.weights });
-  await notifySafely({ kind: 'rolled-back', executionArn, reason: cause, restored: after.weights }, state?.input?.slack?.channel ?? record.slack?.channel, logWarn);
-  return { outcome: 'rolled-back', executionArn, cause, restored: after.weights };
+async function fromStateMachine(state: Partial<RolloutState>): Promise<RollbackResult> {
+  const { executionArn, original, input, lockKey } = state as RolloutState;
+  if (!original || !input?.target || !lockKey) throw new TypeError(`rollback of ${executionArn} needs the rollout state Prepare returned (original, input.target, lockKey)`);
+  const cause = rollbackCause(state);
+  const { before, after } = await restoreOnce(input.target, original, executionArn, 'state-machine');
+  const books = await settle({ executionArn, lockKey, by: 'state-machine', cause, before, after, channel: input.slack?.channel });
+  const told = cause + books.suffix('the safety net retries it');
+  return { outcome: 'rolled-back', executionArn, cause: told, restored: after.weights, ...(books.failed.length > 0 ? { bookkeepingFailed: books.failed } : {}) };
 }
 
-/** The rollout target in an execution's input (JSON text), if it names one well enough to find its lock. */
-function targetOf(input: string | undefined): { listenerArn: string; ruleArn?: string } | undefined {
-  if (!input) return undefined;
+/** One restore attempt: read (for the audit), write the original back if it is not in place, verify. */
+export async function restoreOnce(target: TrafficTarget, original: ForwardState, executionArn: string, by: string): Promise<{ before?: ForwardState; after: ForwardState }> {
   try {
-    const t = (JSON.parse(input) as { target?: { listenerArn?: unknown; ruleArn?: unknown } }).target;
-    if (typeof t?.listenerArn !== 'string') return undefined;
-    return { listenerArn: t.listenerArn, ...(typeof t.ruleArn === 'string' ? { ruleArn: t.ruleArn } : {}) };
-  } catch {
-    return undefined;
+    const provider = shifter(target);
+    // An operator may have taken stable or canary out of the forward action: restore the original anyway.
+    const before = await provider.read().catch((err: unknown) => {
+      if (err instanceof TargetGroupNotInForwardAction) return undefined;
+      throw err;
+    });
+    const after = await provider.restore(original);
+    return { ...(before ? { before } : {}), after };
+  } catch (err) {
+    // The alarm on this metric fires at the first failed attempt, long before the retries run out.
+    countMetric('RestoreAttemptFailed', now());
+    log.error('restore attempt failed; it is retried', { executionArn, by, error: (err as Error).message, errorName: (err as Error).name });
+    throw err;
   }
+}
+
+/** After a restore: audit it (once), mark the record rolled back, release the lock, tell Slack. */
+export async function settle(r: {
+  executionArn: string;
+  lockKey: string;
+  by: string;
+  cause: string;
+  before?: ForwardState | undefined;
+  after: ForwardState;
+  channel?: string | undefined;
+}): Promise<Bookkeeping> {
+  const db = store();
+  const books = new Bookkeeping(r.executionArn, now, logWarn);
+  const at = now().toISOString();
+  await books.step('audit', () => db.audit(r.executionArn, { at, action: 'rollback', ...(r.before ? { from: r.before.weights } : {}), to: r.after.weights, by: r.by, why: r.cause }, 'rollback'));
+  await books.step('record status', () => db.setStatus(r.executionArn, 'rolled-back', r.cause));
+  await books.step('lock release', () => db.releaseLock(r.lockKey, r.executionArn));
+  log.warn('rolled back', { executionArn: r.executionArn, cause: r.cause, by: r.by, restored: r.after.weights, bookkeepingFailed: books.failed });
+  await notifySafely({ kind: 'rolled-back', executionArn: r.executionArn, reason: r.cause, restored: r.after.weights }, r.channel, logWarn);
+  return books;
 }

@@ -47,16 +47,20 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     throw new RolloutStopped(`rollout ${state.executionArn} was stopped while shifting to ${step.percent}%; the original weights are restored`);
   }
   const at = now();
-  if (!alreadyApplied) {
-    await db.audit(state.executionArn, {
+  // Audited even when a retry finds the write already done (its first response was lost): the
+  // entry is keyed by the step, so it is written exactly once. `from` is what the rollout left.
+  await db.audit(
+    state.executionArn,
+    {
       at: at.toISOString(),
       action: 'shift',
-      from: current.weights,
+      from: alreadyApplied ? state.expected : current.weights,
       to: applied.weights,
       by: state.executionArn,
       why: `step ${step.percent}%${state.approval?.approvedBy ? ` approved by ${state.approval.approvedBy}` : ''}`,
-    });
-  }
+    },
+    `shift#${next.index}`,
+  );
   const pair = { stable: desired.weights[target.stable] ?? 0, canary: desired.weights[target.canary] ?? 0 };
   log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: desired.weights });
   await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: pair }, state.input.slack?.channel, logWarn);

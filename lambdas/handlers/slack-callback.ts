@@ -24,7 +24,8 @@ import { client, defineClient } from '../providers/clients.ts';
 import { countSlackFailure, safeError, slackApi, slackNotifier, slackSettings, slackSigningSecret, SlackNotifier } from '../providers/slack.ts';
 import { log, now, store } from './deps.ts';
 
-defineClient('sfn', () => new SFNClient({}));
+// Slack wants an answer within 3 s: one Step Functions call may take at most 1 s, twice.
+defineClient('sfn', () => new SFNClient({ maxAttempts: 2, requestHandler: { requestTimeout: 1_000, connectionTimeout: 500 } }));
 
 /** Slack's interaction payloads are a few KB; anything this large is not from Slack. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -132,6 +133,9 @@ async function decide(payload: Payload, status: 'approved' | 'rejected', id: str
       return answer(payload, replies.timedOut(onTimeout), { status: 'timed-out', onTimeout, at });
     case 'ended':
       return answer(payload, replies.ended, { status: 'ended', at });
+    case 'unconfirmed':
+      log.warn('Step Functions gave no clear answer to the decision; said what it knows, reopened nothing', { approvalId: id, executionArn: outcome.record.executionArn, status, user: user.id, error: outcome.error });
+      return answer(payload, replies.unconfirmed(outcome.what));
     case 'undelivered':
       log.warn('Step Functions did not accept the decision; the approval is open again', { approvalId: id, executionArn: outcome.record.executionArn, status, user: user.id, error: outcome.error });
       return answer(payload, replies.undelivered(outcome.error));

@@ -1,13 +1,18 @@
 // Answering an approval: one path for the Slack button and the CLI. The decision is recorded first
 // (conditional: the first answer wins, wherever it comes from), then the task token goes back to
 // Step Functions. Whatever Step Functions says, the record ends up telling the truth:
-//   - it took the answer                → approved / rejected (delivered)
-//   - it gave up waiting (TaskTimedOut) → timed-out
-//   - the execution ended (TaskDoesNotExist, InvalidToken) → ended
-//   - anything else (throttling, outage) → pending again, so someone can answer again
+//   - it took the answer                       → approved / rejected (delivered)
+//   - it refused it outright (throttling)      → an approval is pending again, so someone can answer
+//                                                again; a rejection stays recorded (never reopened)
+//   - the token is malformed (InvalidToken)    → ended
+//   - anything ambiguous (network error, timeout, 5xx, TaskTimedOut, TaskDoesNotExist): ask Step
+//     Functions what happened (task-outcome.ts) and say that; reopen only an approval it confirms
+//     is still waiting, and if it cannot tell, change nothing and say so.
+// A write after the send that fails never turns a delivered answer into an error.
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { humanSeconds } from '../domain/rollout.ts';
 import type { ApprovalRecord, RolloutStore } from './store.ts';
+import { taskOutcome } from './task-outcome.ts';
 
 export interface Answer {
   status: 'approved' | 'rejected';
@@ -24,7 +29,12 @@ export type AnswerOutcome =
   | { kind: 'already-decided'; record: ApprovalRecord | undefined }
   | { kind: 'timed-out'; record: ApprovalRecord }
   | { kind: 'ended'; record: ApprovalRecord }
-  | { kind: 'undelivered'; record: ApprovalRecord; error: string };
+  | { kind: 'undelivered'; record: ApprovalRecord; error: string }
+  /** Not delivered and not reopened (a rejection), or Step Functions could not say: nothing reopened. */
+  | { kind: 'unconfirmed'; record: ApprovalRecord; error: string; what: string };
+
+/** Step Functions refused the call outright: nothing was delivered. */
+const REFUSED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
 
 export async function answerApproval(db: RolloutStore, sfn: SFNClient, id: string, answer: Answer, now: Date): Promise<AnswerOutcome> {
   const record = await db.getApproval(id);
@@ -49,17 +59,42 @@ export async function answerApproval(db: RolloutStore, sfn: SFNClient, id: strin
       await sfn.send(new SendTaskFailureCommand({ taskToken: record.taskToken, error: 'Rejected', cause: answer.reason }));
     }
   } catch (err) {
-    const error = (err as Error).name;
-    if (error === 'TaskTimedOut') {
-      await db.closeApproval(id, 'timed-out', 'Step Functions stopped waiting before the answer arrived');
-      return { kind: 'timed-out', record: won.record };
-    }
-    if (error === 'TaskDoesNotExist' || error === 'InvalidToken') {
-      await db.closeApproval(id, 'ended', 'the execution had already ended');
-      return { kind: 'ended', record: won.record };
-    }
-    await db.reopenApproval(id, answer.by);
-    return { kind: 'undelivered', record: won.record, error };
+    return afterFailedSend(db, sfn, id, answer, won.record, (err as Error).name);
   }
   return { kind: 'delivered', record: won.record };
+}
+
+async function afterFailedSend(db: RolloutStore, sfn: SFNClient, id: string, answer: Answer, record: ApprovalRecord, error: string): Promise<AnswerOutcome> {
+  const keep = async (write: () => Promise<void>) => {
+    // The outcome is already known; a failed bookkeeping write must not hide it.
+    await write().catch(() => undefined);
+  };
+  if (error === 'InvalidToken') {
+    await keep(() => db.closeApproval(id, 'ended', 'Step Functions refused the task token'));
+    return { kind: 'ended', record };
+  }
+  const outcome = REFUSED.has(error) ? ({ kind: 'waiting' } as const) : await taskOutcome(sfn, record.executionArn, record.requestedAt);
+  switch (outcome.kind) {
+    case 'succeeded':
+    case 'failed':
+      // Our answer arrived (the response was lost), or another one did first: say which.
+      if ((outcome.kind === 'succeeded') === (answer.status === 'approved') && (outcome.kind === 'succeeded' || outcome.error === 'Rejected')) return { kind: 'delivered', record };
+      return { kind: 'unconfirmed', record, error, what: `Step Functions closed this approval with ${outcome.kind === 'succeeded' ? 'an approval' : `an error (${outcome.error})`}` };
+    case 'timed-out':
+      await keep(() => db.closeApproval(id, 'timed-out', 'Step Functions stopped waiting before the answer arrived'));
+      return { kind: 'timed-out', record };
+    case 'ended':
+      await keep(() => db.closeApproval(id, 'ended', `the execution had already ended (${outcome.status})`));
+      return { kind: 'ended', record };
+    case 'waiting':
+      // Nothing was delivered. An approval may be answered again; a rejection is never reopened
+      // (someone could approve what was rejected): it stays recorded for the next attempt to deliver.
+      if (answer.status === 'approved') {
+        await keep(() => db.reopenApproval(id, answer.by));
+        return { kind: 'undelivered', record, error };
+      }
+      return { kind: 'unconfirmed', record, error, what: 'Step Functions has not taken the rejection yet; it stays recorded (not reopened): press Stop on the execution to restore now' };
+    case 'unknown':
+      return { kind: 'unconfirmed', record, error, what: `Step Functions could not be asked what happened (${outcome.error}); nothing reopened: check canary-switch status` };
+  }
 }

@@ -1,9 +1,10 @@
 // Durable state in one DynamoDB table (pk, sk; TTL attribute `expiresAt`, epoch seconds):
 //   lock#<listener or rule ARN> / lock           the per-listener lock, owner = execution ARN
 //   rollout#<execution ARN>     / rollout        target, recorded original, status
-//   audit#<execution ARN>       / audit#<time>#… every weight change with who and why (its own
+//   audit#<execution ARN>       / audit#<change>  every weight change with who and why, once (shift#<i>,
+//                                                 rollback, promote; approvals: audit#<time>#…). Its own
 //                                                 partition: roles that audit, the Slack callback and
-//                                                 operators, cannot write rollout# records; IAM
+//                                                 operators, cannot write rollout# records (IAM
 //                                                 dynamodb:LeadingKeys sees only the partition key)
 //   approval#<short id>         / approval       task token behind a Slack button (value ≤ 2,000 chars)
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -193,11 +194,26 @@ export class RolloutStore {
     );
   }
 
-  async audit(executionArn: string, entry: AuditEntry): Promise<void> {
-    const sk = `audit#${entry.at}#${Math.random().toString(36).slice(2, 8)}`;
-    await aws('DynamoDB PutItem (audit)', () =>
-      this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `audit#${executionArn}`, sk, ...entry, expiresAt: this.epoch(RECORD_TTL_SECONDS) } })),
-    );
+  /**
+   * Add an audit entry. With `key` (one per weight change: `shift#<step index>`, `rollback`,
+   * `promote`) the entry is written at most once: a retry that repeats a change (its first response
+   * was lost) finds it already there.
+   */
+  async audit(executionArn: string, entry: AuditEntry, key?: string): Promise<void> {
+    const sk = key ? `audit#${key}` : `audit#${entry.at}#${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      await aws('DynamoDB PutItem (audit)', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `audit#${executionArn}`, sk, ...entry, expiresAt: this.epoch(RECORD_TTL_SECONDS) },
+            ...(key ? { ConditionExpression: 'attribute_not_exists(sk)' } : {}),
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!key || (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
   }
 
   async auditTrail(executionArn: string): Promise<AuditEntry[]> {
@@ -211,8 +227,11 @@ export class RolloutStore {
         }),
       );
     const outs = await Promise.all([query(`audit#${executionArn}`), query(`rollout#${executionArn}`)]);
-    const items = outs.flatMap((o) => o.Items ?? []).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
-    return items.map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...entry }) => entry as AuditEntry);
+    // In the order things happened (keys name the change, not the time).
+    return outs
+      .flatMap((o) => o.Items ?? [])
+      .map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...entry }) => entry as AuditEntry)
+      .sort((a, b) => a.at.localeCompare(b.at));
   }
 
   async putApproval(record: ApprovalRecord, ttlSeconds: number): Promise<void> {

@@ -1,7 +1,7 @@
 // approve / reject: the same path as the Slack button (decideApproval first, then the task token
 // back to Step Functions with the Slack callback's output/error shape), audited as the caller's AWS identity.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { CredentialsProviderError } from '@smithy/core/config';
@@ -142,6 +142,8 @@ describe('approve', () => {
     const h = harness();
     waitingAtGate(h);
     h.sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    // Asked what happened, Step Functions' history confirms the timeout.
+    h.sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ id: 9, type: 'TaskTimedOut', timestamp: new Date('2026-11-22T11:20:00.000Z') }] });
     expect(await h.run('approve', EXECUTION_NAME)).toBe(5);
     expect(h.stderr()).toContain('Step Functions no longer waits for the approval before step 50% (TaskTimedOut)');
     expect(h.dynamo.commandCalls(PutCommand)).toHaveLength(0);

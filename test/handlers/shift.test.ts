@@ -87,7 +87,9 @@ describe('shift: OIDC + three target groups + stickiness', () => {
         at: new Date(T0).toISOString(),
       },
     });
-    expect(audits[0]!.Item!.sk).toMatch(/^audit#2025-01-06T01:00:00\.000Z#/);
+    // Keyed by the step and conditional: a retry that repeats the change writes no second entry.
+    expect(audits[0]!.Item!.sk).toBe('audit#shift#0');
+    expect(audits[0]!.ConditionExpression).toBe('attribute_not_exists(sk)');
     expect(notified).toEqual([{ kind: 'step', executionArn: ARN.execution, percent: 1, weights: { stable: 990, canary: 10 } }]);
   });
 
@@ -147,11 +149,16 @@ describe('shift: rule mode', () => {
 });
 
 describe('shift: idempotency', () => {
-  it('already at the desired weights (a retried Shift): no ModifyListener, no audit, still moves on', async () => {
+  it('already at the desired weights (a retried Shift whose response was lost): no ModifyListener, the change is still audited (once, by key), moves on', async () => {
     world.listener.DefaultActions = actionsAtPercent(1);
     const next = await handler(stateFor(baseInput()));
     expect(modifies()).toHaveLength(0);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input)).toMatchObject([
+      {
+        Item: { sk: 'audit#shift#0', action: 'shift', from: { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 }, to: { [ARN.blue]: 990, [ARN.green]: 10, [ARN.legacy]: 1 } },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      },
+    ]);
     expect(next).toMatchObject({ position: 0, expected: { [ARN.blue]: 990, [ARN.green]: 10, [ARN.legacy]: 1 } });
   });
 

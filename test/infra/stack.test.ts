@@ -181,7 +181,14 @@ describe('IAM', () => {
     const taskResponse = statementsOf(t, 'SlackCallback').filter((s) => s.Action.includes('states:SendTaskSuccess'));
     expect(taskResponse).toEqual([expect.objectContaining({ Action: expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']), Resource: [{ Ref: sm }] })]);
     const others = OUR_FUNCTIONS.filter((id) => id !== 'SlackCallback' && statementsOf(t, id).some((s) => s.Action.some((a) => a.startsWith('states:'))));
-    expect(others).toEqual([]);
+    expect(others).toEqual(['SafetyNet']);
+    // The safety net reads the original from Step Functions: GetExecutionHistory on this state machine's executions, nothing else.
+    expect(statementsOf(t, 'SafetyNet').filter((s) => s.Action.some((a) => a.startsWith('states:')))).toEqual([
+      expect.objectContaining({
+        Action: ['states:GetExecutionHistory'],
+        Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:${REGION}:${ACCOUNT}:execution:`, { 'Fn::GetAtt': [sm, 'Name'] }, ':*']] }],
+      }),
+    ]);
   });
 
   it('the state machine may invoke exactly the six task functions, unqualified', () => {
@@ -379,17 +386,21 @@ describe('table, alarms and outputs', () => {
 
   it('alarms on executions that did not promote and on a failing safety net, both notifying the topic', () => {
     const alarms = Object.values(resources(t, 'AWS::CloudWatch::Alarm')).map(props);
-    expect(alarms).toHaveLength(2);
-    const metricNames = (a: Json) => (a.Metrics as Json[]).flatMap((m) => ((m.MetricStat as Json | undefined)?.Metric as Json | undefined)?.MetricName ?? []);
+    expect(alarms).toHaveLength(4);
+    const metricNames = (a: Json) => (a.Metrics as Json[] | undefined)?.flatMap((m) => ((m.MetricStat as Json | undefined)?.Metric as Json | undefined)?.MetricName ?? []) ?? [a.MetricName];
     expect(alarms.map(metricNames)).toEqual([
       ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'],
       ['Errors', 'ApproximateNumberOfMessagesVisible'],
+      ['RestoreAttemptFailed'],
+      ['RecordTampered'],
     ]);
+    // The first failed restore attempt alarms: one datapoint ≥ 1 in one 1-minute period, per stack.
+    expect(alarms[2]).toMatchObject({ Namespace: 'canary-switch', Period: 60, EvaluationPeriods: 1, Statistic: 'Sum', Dimensions: [{ Name: 'Table', Value: { Ref: expect.stringMatching(/^CanarySwitchTable/) } }] });
     for (const a of alarms) {
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(a.AlarmActions).toEqual([`arn:aws:sns:${REGION}:${ACCOUNT}:oncall`]);
     }
-    expect(Object.values(resources(minimal.template, 'AWS::CloudWatch::Alarm')).map((a) => props(a).AlarmActions)).toEqual([undefined, undefined]);
+    expect(Object.values(resources(minimal.template, 'AWS::CloudWatch::Alarm')).map((a) => props(a).AlarmActions)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('outputs: state machine ARN, console link, a valid example input, the table and the Slack interactivity URL', () => {

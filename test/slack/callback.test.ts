@@ -1,5 +1,5 @@
 // The callback's decision path: a signed click from an allowed user in the right workspace.
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rollbackCause } from '../../lambdas/domain/rollout.ts';
 import { approvalRequestMessage } from '../../lambdas/domain/slack-messages.ts';
@@ -25,7 +25,12 @@ beforeEach(async () => {
 
 const approval = () => bench.table.get(`approval#${approvalId}`, 'approval');
 const click = (o: Partial<Parameters<typeof clickEvent>[0]> = {}) => callback(clickEvent({ approvalId, ...o }, bench.clock.now));
-const sfnCalls = () => sfn.calls().length;
+const sfnCalls = () => sfn.commandCalls(SendTaskSuccessCommand).length + sfn.commandCalls(SendTaskFailureCommand).length;
+/** What Step Functions says when asked: the execution's status and its newest task events. */
+const stepFunctionsSays = (status: string, ...types: string[]) => {
+  sfn.on(DescribeExecutionCommand).resolves({ status: status as never });
+  sfn.on(GetExecutionHistoryCommand).resolves({ events: types.map((type, i) => ({ id: 100 - i, type, timestamp: new Date(bench.clock.now) }) as HistoryEvent) });
+};
 
 describe('approve', () => {
   it('sends SendTaskSuccess with the stored token and who approved, once', async () => {
@@ -155,10 +160,11 @@ describe('late clicks', () => {
   });
 
   it.each([
-    ['TaskTimedOut', /^Timed out — rolled back\./, 'Timed out — rolled back'],
-    ['TaskDoesNotExist', /already ended/, 'already ended'],
-    ['InvalidToken', /already ended/, 'already ended'],
-  ])('Step Functions says %s: a clear HTTP 200 reply, the message updated, no second state change', async (name, reply, shown) => {
+    ['TaskTimedOut', ['RUNNING', 'TaskTimedOut'], /^Timed out — rolled back\./, 'Timed out — rolled back'],
+    ['TaskDoesNotExist', ['ABORTED', 'TaskSubmitted'], /already ended/, 'already ended'],
+    ['InvalidToken', ['RUNNING'], /already ended/, 'already ended'],
+  ])('Step Functions says %s and its history confirms it: a clear HTTP 200 reply, the message updated, no second state change', async (name, [status, ...events], reply, shown) => {
+    stepFunctionsSays(status!, ...events);
     sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error(`Task ${name}`), { name }));
     const res = await click();
     expect(res.statusCode).toBe(200);
@@ -167,6 +173,33 @@ describe('late clicks', () => {
     expect(bench.slack.ephemerals).toHaveLength(1);
     await click({ user: SECOND });
     expect(sfnCalls()).toBe(1);
+  });
+
+  it('TaskTimedOut although our earlier attempt got through (the history shows TaskSucceeded): says approved, not "timed out — rolled back"', async () => {
+    stepFunctionsSays('RUNNING', 'TaskSucceeded', 'TaskSubmitted');
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' }));
+    const res = await click();
+    expect(replyText(res)).toMatch(/^Approved: moving to/);
+    expect(replyText(res)).not.toContain('Timed out');
+  });
+
+  it('a network timeout, and Step Functions cannot be asked either: says so, reopens nothing', async () => {
+    sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    const res = await click();
+    expect(res.statusCode).toBe(200);
+    expect(replyText(res)).toContain('Your decision is recorded, but Step Functions could not be asked what happened');
+    // Not reopened: a second click is told it was already decided, and sends nothing.
+    await click({ user: SECOND });
+    expect(sfnCalls()).toBe(1);
+  });
+
+  it('a rejection Step Functions throttles is never reopened (nobody can approve it instead)', async () => {
+    sfn.on(SendTaskFailureCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const res = await click({ action: 'reject' });
+    expect(replyText(res)).toContain('has not taken the rejection yet; it stays recorded (not reopened)');
+    await click({ user: SECOND });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   it('Step Functions unreachable: HTTP 200 saying nothing moved, and the approval is open again for a retry', async () => {

@@ -1,7 +1,7 @@
 // Approval gates end to end: the real ASL, the real request-approval handler storing the task
 // token, and the real Slack callback verifying a signed click and answering Step Functions.
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signSlackRequest } from '../../lambdas/domain/slack-signature.ts';
@@ -133,10 +133,13 @@ describe('approval gates (request-approval + signed Slack callback)', () => {
 
   it('a click after the execution ended marks the approval "ended" (real DynamoDB expressions) and a second click changes nothing', async () => {
     sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Task does not exist'), { name: 'TaskDoesNotExist' }));
+    // Asked what happened, Step Functions says the execution was stopped while the task waited.
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
       expect(JSON.parse((await click(id, 'approve')).body).text).toContain('already ended');
       const db = new RolloutStore(client('dynamo'), TABLE);
-      expect(await db.getApproval(id)).toMatchObject({ status: 'ended', reason: 'the execution had already ended', decidedBy: APPROVER });
+      expect(await db.getApproval(id)).toMatchObject({ status: 'ended', reason: 'the execution had already ended (ABORTED)', decidedBy: APPROVER });
       expect(JSON.parse((await click(id, 'approve')).body).text).toContain('already ended');
       throw Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' }); // end this run
     });

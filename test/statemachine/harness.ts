@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { setClients } from '../../lambdas/providers/clients.ts';
 import { createTableInput } from '../../lambdas/providers/store.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
+import { setSleep } from '../../lambdas/providers/retry.ts';
 
 export const ACCOUNT = '123456789012';
 export const LISTENER = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -74,12 +75,25 @@ export interface Bench {
   weights: () => Record<string, number>;
 }
 
+/** Set `fails` to make DynamoDB answer 500 to the commands it picks (e.g. `() => true`: all of them). */
+export const dynamoFault: { fails?: ((commandName: string) => boolean) | undefined } = {};
+
 export async function startDynamo(): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   await raw.send(new CreateTableCommand(createTableInput(TABLE)));
+  // An outage at the client: every call the fault names answers 500, as DynamoDB does when it is down.
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (dynamoFault.fails?.(context.commandName ?? '')) {
+        throw Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'testDynamoFault' },
+  );
   setClients({ dynamo: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) });
   process.env.TABLE_NAME = TABLE;
   return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
@@ -143,6 +157,11 @@ export function startBench(): Bench {
   });
   setClients({ elb: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }), cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) });
   setClock(() => bench.clock.now);
+  // In-process backoff (the safety net's retries, bookkeeping) moves the test clock instead of waiting.
+  setSleep(async (ms) => {
+    bench.clock.now += ms;
+  });
+  dynamoFault.fails = undefined;
   return bench;
 }
 

@@ -60,10 +60,12 @@ describe('statemachine/rollout.asl.json', () => {
 
   it('catches every failure of a traffic-touching task into Rollback and retries transient errors with jitter', () => {
     const { States } = loadDefinition() as unknown as { States: Record<string, { Type: string; Retry?: { ErrorEquals: string[]; JitterStrategy?: string }[]; Catch?: { ErrorEquals: string[]; Next: string }[] }> };
-    for (const name of ['Shift', 'Evaluate', 'Finalize', 'RequestApproval']) {
+    for (const name of ['Shift', 'Evaluate', 'RequestApproval']) {
       const state = States[name];
       expect(state?.Catch?.some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Rollback'), name).toBe(true);
     }
+    // A promoted rollout is never rolled back because its bookkeeping failed.
+    expect(States.Finalize?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PromotedBookkeepingFailed' }]);
     for (const [name, state] of Object.entries(States).filter(([, s]) => s.Type === 'Task')) {
       expect(state.Retry?.[0]?.JitterStrategy, name).toBe('FULL');
       expect(state.Retry?.[0]?.ErrorEquals, name).toContain('Lambda.TooManyRequestsException');
