@@ -18,7 +18,8 @@ describe('prepare: targetGroups decides the direction from live weights', () => 
   it('blue takes all the pair’s traffic: blue → green, recorded and carried as stable/canary', async () => {
     const state = await handler(event());
     expect(state.input.target).toEqual({ listenerArn: ARN.listener, stable: ARN.blue, canary: ARN.green });
-    expect(state.expected).toEqual({ stable: 999, canary: 0 });
+    // Every target group's weight as found: the rollout's starting point for drift.
+    expect(state.expected).toEqual({ [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 });
     expect(ddb.commandCalls(PutCommand)[1]!.args[0].input.Item?.target).toEqual({ listenerArn: ARN.listener, stable: ARN.blue, canary: ARN.green });
     expect(notified.at(-1)).toMatchObject({ kind: 'started', direction: 'blue → green' });
   });
@@ -27,7 +28,7 @@ describe('prepare: targetGroups decides the direction from live weights', () => 
     world.listener.DefaultActions = oidcThenForward({ blue: 0, green: 1, legacy: 0 });
     const state = await handler(event());
     expect(state.input.target).toEqual({ listenerArn: ARN.listener, stable: ARN.green, canary: ARN.blue });
-    expect(state.expected).toEqual({ stable: 1, canary: 0 });
+    expect(state.expected).toEqual({ [ARN.blue]: 0, [ARN.green]: 1, [ARN.legacy]: 0 });
     expect(elb.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input)).toEqual([{ TargetGroupArn: ARN.blue }]);
     expect(notified.at(-1)).toMatchObject({ kind: 'started', direction: 'green → blue' });
   });
