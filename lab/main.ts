@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
 import { runLab, SCENARIOS, type LabReport, type Scenario } from './run.ts';
+import { controlCommand, runServeSession } from './serve-session.ts';
 import { timelineSvg } from './timeline.ts';
 
 const number = (name: string) => (value: string) => {
@@ -25,11 +26,17 @@ const program = new Command('lab')
   .addOption(new Option('--approve <mode>', 'answer approvals automatically or at this terminal').choices(['auto', 'prompt']).default('auto'))
   .option('--out <dir>', 'where to write timeline.svg and report.json', 'lab-output')
   .option('--json', 'print the report as JSON at the end')
+  .option('--serve', 'keep the lab up until Ctrl-C with AWS-compatible endpoints (Step Functions too) for the canary-switch CLI and the AWS CLI; writes <out>/endpoints.json')
+  .option('--listeners <n>', 'with --serve: independent listeners, each with its own target groups and alarms', number('--listeners'), 1)
   .addHelpText(
     'after',
-    `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise), 1 otherwise.`,
+    `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n  npm start -- --serve                  (then, in another shell: npm start -- fault green 50%)\n\nWhile serving: fault <blue|green> <n>% | latency <n>ms | unhealthy | healthy | off; traffic <req/s>; state\n  (options: --endpoints <file>, default lab-output/endpoints.json). See docs/lab.md.\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise), 1 otherwise.`,
   )
-  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean }) => {
+  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; serve?: boolean; listeners: number }) => {
+    if (opts.serve) {
+      process.exitCode = await runServeSession({ listeners: Math.floor(opts.listeners), rate: opts.rate, out: opts.out, print: (line) => console.log(line) });
+      return;
+    }
     const steps = list(opts.steps);
     const approvalsBefore = list(opts.approveBefore);
     // Same validation as the console input, so a bad flag gets the same clear message.
@@ -104,4 +111,13 @@ function summary(r: LabReport, svg: string): string {
   ].join('\n');
 }
 
-await program.parseAsync(process.argv);
+const CONTROL_COMMANDS = ['fault', 'traffic', 'state'];
+if (CONTROL_COMMANDS.includes(process.argv[2] ?? '')) {
+  // Talk to a serving lab: `npm start -- fault green 50%` (also `canary-switch lab fault green 50%`).
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--endpoints');
+  const endpoints = at >= 0 ? (args.splice(at, 2)[1] ?? '') : 'lab-output/endpoints.json';
+  process.exitCode = await controlCommand(args, endpoints, (line) => console.log(line));
+} else {
+  await program.parseAsync(process.argv);
+}
