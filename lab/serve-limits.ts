@@ -1,7 +1,8 @@
 // AWS's API rate limits for serve mode: a token bucket per API (bucket size = burst, refill per
 // second), so the handlers' and the CLI's retries meet real throttling. Rates are AWS's defaults
-// (us-east-1), multiplied by `scale` because the lab runs time-scaled (poll 1 s instead of 30 s: the
-// same calls per poll arrive 30 times as often, so the limits are 30 times as high to keep the ratio).
+// (us-east-1), with the refill rates multiplied by `scale` because the lab runs time-scaled (poll 1 s
+// instead of 30 s: the same calls per poll arrive 30 times as often, so the sustained rates are 30
+// times as high to keep the ratio). Bucket sizes are bursts, counted in calls, not time: unscaled.
 //   Step Functions: "Quotas related to API action throttling" (Step Functions developer guide).
 //   ELBv2: "Request throttling for the ELB API": Describe* bucket 40, refill 10/s; mutating actions
 //     are not listed there, the lab assumes a quarter of that.
@@ -53,7 +54,7 @@ export interface TokenBuckets extends ApiThrottle {
   stats(): ThrottleStats;
 }
 
-/** Token buckets at AWS's rates × `scale`; `now` in ms (injectable for tests). */
+/** Token buckets at AWS's bucket sizes and refill rates × `scale`; `now` in ms (injectable for tests). */
 export function tokenBuckets(scale = 1, now: () => number = Date.now): TokenBuckets {
   const buckets = new Map<string, { tokens: number; at: number; rate: Rate }>();
   const admitted: ThrottleStats['admitted'] = {};
@@ -70,7 +71,7 @@ export function tokenBuckets(scale = 1, now: () => number = Date.now): TokenBuck
         count(admitted, service, operation);
         return true;
       }
-      const rate = { bucket: base.bucket * scale, perSecond: base.perSecond * scale };
+      const rate = { bucket: base.bucket, perSecond: base.perSecond * scale };
       const t = now();
       const b = buckets.get(key) ?? { tokens: rate.bucket, at: t, rate };
       b.tokens = Math.min(rate.bucket, b.tokens + ((t - b.at) / 1000) * rate.perSecond);

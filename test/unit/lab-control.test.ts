@@ -33,7 +33,7 @@ describe('lab fault grammar', () => {
 });
 
 describe('token buckets at AWS rates', () => {
-  it('DescribeAlarms: 9 at once, then 9 a second; scaled ×10 for a time-scaled lab', () => {
+  it('DescribeAlarms: 9 at once, then 9 a second; a time-scaled lab refills faster, bursts stay the same', () => {
     let now = 0;
     const buckets = tokenBuckets(1, () => now);
     const burst = Array.from({ length: 12 }, () => buckets.admit('cloudwatch', 'DescribeAlarms'));
@@ -43,8 +43,13 @@ describe('token buckets at AWS rates', () => {
     expect(buckets.admit('cloudwatch', 'DescribeAlarms')).toBe(false);
     expect(buckets.stats().throttled).toEqual({ cloudwatch: { DescribeAlarms: 4 } });
 
-    const scaled = tokenBuckets(10, () => 0);
-    expect(Array.from({ length: 100 }, () => scaled.admit('cloudwatch', 'DescribeAlarms')).filter(Boolean).length).toBe(90);
+    let t = 0;
+    const scaled = tokenBuckets(10, () => t);
+    expect(Array.from({ length: 20 }, () => scaled.admit('cloudwatch', 'DescribeAlarms')).filter(Boolean).length).toBe(9);
+    t += 1000;
+    expect(Array.from({ length: 100 }, () => scaled.admit('cloudwatch', 'DescribeAlarms')).filter(Boolean).length).toBe(9);
+    t += 100; // 90 a second: 9 back after 100 ms
+    expect(Array.from({ length: 20 }, () => scaled.admit('cloudwatch', 'DescribeAlarms')).filter(Boolean).length).toBe(9);
   });
 
   it("ELBv2's Describe* calls share one bucket; ModifyListener has its own; unknown services pass", () => {
