@@ -25,7 +25,7 @@ const SIZES = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n
 const ROLLOUT = { steps: [50, 100], bakeSeconds: 6, pollSeconds: 1 };
 /** Production polls every 30 s; the lab every second: AWS's refill rates are scaled by this. */
 const TIME_SCALE = 30 / ROLLOUT.pollSeconds;
-const RATE_PER_LISTENER = 4;
+const RATE_PER_LISTENER = 2;
 const STOP_EVERY = 10;
 const GOAL_CALLS_PER_POLL = 4;
 const DEADLINE_MS = 240_000;
@@ -75,7 +75,7 @@ async function scenario(n: number): Promise<Result> {
     const window = await pollWindow(served, arns);
     const toStop = arns.filter((_, i) => (i + 1) % STOP_EVERY === 0);
     await Promise.all(toStop.map((executionArn) => sfn.send(new StopExecutionCommand({ executionArn, error: 'Aborted', cause: 'scale bench: stop one in ten' }))));
-    await until(() => served.engine.list().every((x) => x.status !== 'RUNNING') && served.engine.safetyNetRuns.length >= toStop.length + failedCount(served), DEADLINE_MS, 'every rollout to end');
+    await until(() => served.engine.list().every((x) => x.status !== 'RUNNING') && served.engine.safetyNetRuns.length >= toStop.length + failedCount(served), DEADLINE_MS, 'every rollout to end', () => where(served, arns));
     sfn.destroy();
 
     const wrong: string[] = [];
@@ -124,7 +124,8 @@ async function pollWindow(served: Served, arns: string[]): Promise<{ polls: numb
   const shiftsEntered = (arn: string) => served.engine.history(arn).filter((h) => h.type === 'TaskStateEntered' && (h.stateEnteredEventDetails as { name?: string })?.name === 'Shift').length;
   const evaluations = () => arns.reduce((a, arn) => a + served.engine.history(arn).filter((h) => h.type === 'TaskStateExited' && (h.stateExitedEventDetails as { name?: string })?.name === 'Evaluate').length, 0);
   const snapshot = () => ({ calls: served.calls(), evaluations: evaluations() });
-  await until(() => arns.every((arn) => shifts(arn) >= 1), DEADLINE_MS, 'every rollout to shift to its first step');
+  // A rollout that ended before its first Shift (Prepare failed) is not waited for; it shows as ended wrong.
+  await until(() => arns.every((arn) => shifts(arn) >= 1 || served.engine.describe(arn).status !== 'RUNNING'), DEADLINE_MS, 'every rollout to shift to its first step', () => where(served, arns));
   const from = snapshot();
   let to = from;
   // Keep the last snapshot taken before any rollout entered its second Shift.
@@ -136,6 +137,7 @@ async function pollWindow(served: Served, arns: string[]): Promise<{ polls: numb
     },
     DEADLINE_MS,
     'a rollout to advance',
+    () => where(served, arns),
   );
   const polls = to.evaluations - from.evaluations;
   const perPoll = Object.fromEntries(SERVICES.map((s) => [s, polls ? (sum(to.calls[s]) - sum(from.calls[s])) / polls : NaN])) as Result['callsPerPoll'];
@@ -143,10 +145,22 @@ async function pollWindow(served: Served, arns: string[]): Promise<{ polls: numb
   return { polls, perPoll };
 }
 
-async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** How many executions are in which state (for a bench that gives up waiting). */
+function where(served: Served, arns: string[]): string {
+  const counts: Record<string, number> = {};
+  for (const arn of arns) {
+    const x = served.engine.describe(arn);
+    const entered = served.engine.history(arn).filter((h) => h.type.endsWith('StateEntered')).at(-1);
+    const key = `${x.status} ${(entered?.stateEnteredEventDetails as { name?: string } | undefined)?.name ?? '-'}${x.error ? ` ${x.error}` : ''}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return JSON.stringify(counts);
+}
+
+async function until(done: () => boolean, timeoutMs: number, what: string, detail?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`scale bench: gave up waiting for ${what} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`scale bench: gave up waiting for ${what} after ${timeoutMs / 1000} s${detail ? `: ${detail()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -9,7 +9,7 @@ import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
-import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
+import { startCloudWatchApi, type AlarmSource } from './aws/cloudwatch-api.ts';
 import { startElbv2Api } from './aws/elbv2-api.ts';
 import { createLabFleet, type LabTarget } from './aws/lab-fleet.ts';
 import { startMeter, type Counts, type MeteredApi } from './aws/metering.ts';
@@ -106,7 +106,7 @@ async function assemble(options: ServeOptions, closers: (() => Promise<void>)[],
 
   const elbApi = await startElbv2Api(model);
   closers.push(() => elbApi.close());
-  const cwApi = await startCloudWatchApi(alarms);
+  const cwApi = await startCloudWatchApi(evaluatedEvery(alarms, ALARM_EVALUATION_MS));
   closers.push(() => cwApi.close());
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
@@ -219,6 +219,22 @@ async function assemble(options: ServeOptions, closers: (() => Promise<void>)[],
         // Last in, first out: the executions stop before the APIs they call go away.
         for (const close of closers.reverse()) await close().catch(() => undefined);
       })()),
+  };
+}
+
+/**
+ * CloudWatch evaluates alarms on its own schedule, not per DescribeAlarms call. With a hundred
+ * listeners (two hundred alarms) evaluating on every call would cost the lab more than the rollouts.
+ */
+const ALARM_EVALUATION_MS = 200;
+function evaluatedEvery(source: AlarmSource, ms: number): AlarmSource {
+  let last: { at: number; alarms: ReturnType<AlarmSource['describeAlarms']> } | undefined;
+  return {
+    describeAlarms() {
+      const now = Date.now();
+      if (!last || now - last.at >= ms) last = { at: now, alarms: source.describeAlarms() };
+      return last.alarms;
+    },
   };
 }
 
