@@ -121,7 +121,8 @@ describe('serve mode: the unchanged CLI against the lab', () => {
     const listed = await cli('list', '--json');
     const groups = JSON.parse(listed.out) as { listeners: { listenerArn: string; executions: { name: string; status: string }[] }[] };
     expect(groups.listeners.map((g) => [g.listenerArn, g.executions.map((x) => [x.name, x.status])])).toEqual([[e.listenerArn, [[NAME, 'ABORTED']]]]);
-  });
+    // About 15 s on an idle machine (each CLI command is a whole run); bounded for a loaded one.
+  }, 120_000);
 
   it('answers as Step Functions does: unknown execution, name taken, foreign or spent task token', async () => {
     const e = served.endpoints;
