@@ -53,8 +53,9 @@ export async function findPendingApprovals(doc: DynamoDBDocumentClient, table: s
       new ScanCommand({
         TableName: table,
         FilterExpression: 'sk = :sk AND executionArn = :arn AND #status = :pending',
-        ProjectionExpression: 'id, percent, requestedAt',
-        ExpressionAttributeNames: { '#status': 'status' },
+        // PERCENT (like STATUS) is a DynamoDB reserved word: both go through placeholders.
+        ProjectionExpression: 'id, #percent, requestedAt',
+        ExpressionAttributeNames: { '#status': 'status', '#percent': 'percent' },
         ExpressionAttributeValues: { ':sk': 'approval', ':arn': executionArn, ':pending': 'pending' },
         ConsistentRead: true,
         ExclusiveStartKey,

@@ -64,7 +64,11 @@ export interface WorkflowRun {
 export interface WorkflowEvent {
   type: string;
   state?: string;
+  /** The state's ASL type (Task, Wait, Choice, …). */
+  stateType?: string;
   at: number;
+  /** The state's input (StateEntered), or the execution's (ExecutionStarted). */
+  input?: unknown;
   output?: unknown;
   error?: string;
   cause?: unknown;
@@ -113,8 +117,8 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
   localHistory.register(options.executionArn, { input, startedAt: Date.now(), events, taskStates });
   const drained = (async () => {
     for await (const e of execution.eventLogs) {
-      const ev = e as unknown as { type: string; timestamp: number; state?: { name: string; output?: unknown }; Error?: string; Cause?: unknown };
-      events.push({ type: ev.type, state: ev.state?.name, at: ev.timestamp, output: ev.state?.output, error: ev.Error, cause: ev.Cause });
+      const ev = e as unknown as { type: string; timestamp: number; input?: unknown; output?: unknown; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: unknown };
+      events.push({ type: ev.type, state: ev.state?.name, stateType: ev.state?.type, at: ev.timestamp, input: ev.state?.input ?? ev.input, output: ev.state?.output ?? ev.output, error: ev.Error, cause: ev.Cause });
     }
   })();
   const settled = execution.result.then(

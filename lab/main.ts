@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
 import { defaultPollSeconds, runLab, SCENARIOS, type LabReport, type Scenario } from './run.ts';
+import { controlCommand, runServeSession } from './serve-session.ts';
 import { timelineSvg } from './timeline.ts';
 
 const number = (name: string) => (value: string) => {
@@ -26,15 +27,21 @@ const program = new Command('lab')
   .option('--out <dir>', 'where to write timeline.svg and report.json', 'lab-output')
   .option('--json', 'print only the report, as JSON, on stdout (progress and summary go to stderr)')
   .option('--releases <n>', 'rollouts back to back with target.targetGroups [blue, green]: blue → green, then green → blue, … (healthy scenario)', integer('--releases'), 1)
+  .option('--serve', 'keep the lab up until Ctrl-C with AWS-compatible endpoints (Step Functions too) for the canary-switch CLI and the AWS CLI; writes <out>/endpoints.json')
+  .option('--listeners <n>', 'with --serve: independent listeners, each with its own target groups and alarms', number('--listeners'), 1)
   .addHelpText(
     'after',
-    `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise, or rolled back after you rejected an approval), 1 when it did not, 2 for a usage error (a bad flag, or --approve prompt without a terminal).`,
+    `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n\nExamples:\n  npm start\n  npm start -- --scenario breaks-at-20\n  npm start -- --scenario slow --bake 4 --approve prompt\n  npm start -- --serve                  (then, in another shell: npm start -- fault green 50%)\n\nWhile serving: fault <blue|green> <n>% | latency <n>ms | unhealthy | healthy | off; traffic <req/s>; state\n  (options: --endpoints <file>, default lab-output/endpoints.json). See docs/lab.md.\n\nExit code: 0 when the workflow did the right thing for the scenario (promoted when healthy, rolled back to the exact original otherwise, or rolled back after you rejected an approval), 1 when it did not, 2 for a usage error (a bad flag, or --approve prompt without a terminal).`,
   )
   // A usage error is exit 2, as everywhere else in canary-switch; 1 means "the workflow did not do the right thing".
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
   })
-  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number }) => {
+  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number }) => {
+    if (opts.serve) {
+      process.exitCode = await runServeSession({ listeners: Math.floor(opts.listeners), rate: opts.rate, out: opts.out, print: (line) => console.log(line) });
+      return;
+    }
     // --json keeps stdout for the JSON report alone, so `| jq` works.
     const out = (line: string) => (opts.json ? console.error(line) : console.log(line));
     if (opts.approve === 'prompt' && !process.stdin.isTTY) {
@@ -151,4 +158,13 @@ function summary(r: LabReport, svg: string): string {
   ].join('\n');
 }
 
-await program.parseAsync(process.argv);
+const CONTROL_COMMANDS = ['fault', 'traffic', 'state'];
+if (CONTROL_COMMANDS.includes(process.argv[2] ?? '')) {
+  // Talk to a serving lab: `npm start -- fault green 50%` (also `canary-switch lab fault green 50%`).
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--endpoints');
+  const endpoints = at >= 0 ? (args.splice(at, 2)[1] ?? '') : 'lab-output/endpoints.json';
+  process.exitCode = await controlCommand(args, endpoints, (line) => console.log(line));
+} else {
+  await program.parseAsync(process.argv);
+}

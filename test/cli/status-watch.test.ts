@@ -166,8 +166,8 @@ describe('status', () => {
       {
         TableName: TABLE,
         FilterExpression: 'sk = :sk AND executionArn = :arn AND #status = :pending',
-        ProjectionExpression: 'id, percent, requestedAt',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ProjectionExpression: 'id, #percent, requestedAt',
+        ExpressionAttributeNames: { '#status': 'status', '#percent': 'percent' },
         ExpressionAttributeValues: { ':sk': 'approval', ':arn': ARN.execution, ':pending': 'pending' },
         ConsistentRead: true,
         ExclusiveStartKey: undefined,
