@@ -84,6 +84,8 @@ function exampleInput(e: Endpoints): unknown {
     alarms: e.alarms,
     // A small canary share of lab traffic can leave a 1-second alarm period empty: hold rather than fail.
     insufficientData: 'wait',
+    // Time-scaled like the bake (the real default holds 1800 s past a 600 s bake).
+    insufficientDataWaitSeconds: 18,
     approvals: { before: [100], timeoutSeconds: 300 },
   };
 }

@@ -75,6 +75,7 @@ const ENV_KEYS = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'TABLE_NAME',
+  'SHIFT_GRACE_SECONDS',
 ] as const;
 
 export async function startServe(options: ServeOptions = {}): Promise<Served> {
@@ -142,6 +143,8 @@ async function assemble(options: ServeOptions, closers: (() => Promise<void>)[],
     AWS_ACCESS_KEY_ID: 'lab',
     AWS_SECRET_ACCESS_KEY: 'lab',
     TABLE_NAME: SERVE_TABLE,
+    // Tasks run in-process on loopback: a Shift still running at a stop ends within a second or two.
+    SHIFT_GRACE_SECONDS: '2',
   });
   resetClients();
   closers.push(async () => {
@@ -226,10 +229,6 @@ async function assemble(options: ServeOptions, closers: (() => Promise<void>)[],
   };
 }
 
-/**
- * CloudWatch evaluates alarms on its own schedule, not per DescribeAlarms call. With a hundred
- * listeners (two hundred alarms) evaluating on every call would cost the lab more than the rollouts.
- */
 /** As an ALB alarm would be, per listener: 5xx rate and p99 of its canary target group over 1 s periods, 2 of 3 breaching. */
 function alarmsFor(t: LabTarget): AlarmDefinition[] {
   const common = { type: 'MetricAlarm', targetGroup: t.greenArn, loadBalancer: t.loadBalancerArn, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 } as const;

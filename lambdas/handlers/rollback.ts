@@ -67,7 +67,10 @@ export async function restoreOnce(target: TrafficTarget, original: ForwardState,
   }
 }
 
-/** After a restore: audit it (once), mark the record rolled back, release the lock, tell Slack. */
+/**
+ * After a restore: audit it (once), mark the record rolled back, release the lock (unless the
+ * caller keeps it a while longer), tell Slack.
+ */
 export async function settle(r: {
   executionArn: string;
   lockKey: string;
@@ -76,13 +79,14 @@ export async function settle(r: {
   before?: ForwardState | undefined;
   after: ForwardState;
   channel?: string | undefined;
+  keepLock?: boolean;
 }): Promise<Bookkeeping> {
   const db = store();
   const books = new Bookkeeping(r.executionArn, now, logWarn);
   const at = now().toISOString();
   await books.step('audit', () => db.audit(r.executionArn, { at, action: 'rollback', ...(r.before ? { from: r.before.weights } : {}), to: r.after.weights, by: r.by, why: r.cause }, 'rollback'));
   await books.step('record status', () => db.setStatus(r.executionArn, 'rolled-back', r.cause));
-  await books.step('lock release', () => db.releaseLock(r.lockKey, r.executionArn));
+  if (!r.keepLock) await books.step('lock release', () => db.releaseLock(r.lockKey, r.executionArn));
   log.warn('rolled back', { executionArn: r.executionArn, cause: r.cause, by: r.by, restored: r.after.weights, bookkeepingFailed: books.failed });
   await notifySafely({ kind: 'rolled-back', executionArn: r.executionArn, reason: r.cause, restored: r.after.weights }, r.channel, logWarn);
   return books;

@@ -43,9 +43,14 @@ export const MARGIN_MS = 60_000;
 export const SAFETY_NET_TIMEOUT_MS = 900_000;
 /**
  * Stop execution does not stop a Lambda already running: a Shift may still write until its own
- * timeout (30 s) plus one request in flight. After that the listener is re-checked.
+ * timeout (30 s) plus one request in flight. After that the listener is re-checked. The lab, whose
+ * tasks run in-process on loopback, sets SHIFT_GRACE_SECONDS lower.
  */
 export const SHIFT_GRACE_MS = 40_000;
+const shiftGraceMs = (): number => {
+  const s = Number(process.env.SHIFT_GRACE_SECONDS);
+  return process.env.SHIFT_GRACE_SECONDS !== undefined && Number.isFinite(s) && s >= 0 ? s * 1000 : SHIFT_GRACE_MS;
+};
 /** Full-jitter backoff between restore attempts: 1 s doubling, at most 60 s. */
 export const SAFETY_NET_BACKOFF: Backoff = { baseMs: 1_000, capMs: 60_000 };
 
@@ -101,16 +106,19 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
 
   const restore = () => retryingUntil(() => restoreOnce(target, original, executionArn, 'safety-net'), remaining, SAFETY_NET_BACKOFF);
   const first = await restore();
+  // Said at once (the record reads rolled-back, Slack is told: `canary-switch abort` waits for it);
+  // after a stop the lock is kept until the re-check below, so no new rollout starts in between.
+  const settled = await settle({ executionArn, lockKey, by: 'safety-net', cause, before: first.before, after: first.after, channel: slackChannel, keepLock: stopped });
+  for (const f of settled.failed) books.failed.push(f);
   let lateShiftUndone = false;
   if (stopped) {
-    const wait = (event.detail.stopDate ?? startedAt) + SHIFT_GRACE_MS - now().getTime();
+    const wait = (event.detail.stopDate ?? startedAt) + shiftGraceMs() - now().getTime();
     if (wait > 0) await sleep(wait);
     const again = await restore();
     lateShiftUndone = again.before !== undefined && JSON.stringify(again.before.weights) !== JSON.stringify(first.after.weights);
     if (lateShiftUndone) log.warn('a Shift still running after the stop wrote after the restore; restored again', { executionArn, found: again.before?.weights });
+    await books.step('lock release', () => db.releaseLock(lockKey, executionArn));
   }
-  const settled = await settle({ executionArn, lockKey, by: 'safety-net', cause, before: first.before, after: first.after, channel: slackChannel });
-  for (const f of settled.failed) books.failed.push(f);
   return withBooks(
     {
       outcome: 'rolled-back',

@@ -74,6 +74,7 @@ describe('serve mode: the unchanged CLI against the lab', () => {
         pollSeconds: 1,
         alarms: e.alarms,
         insufficientData: 'wait',
+        insufficientDataWaitSeconds: 6,
         approvals: { before: [50], timeoutSeconds: 60 },
       }),
     );
@@ -108,6 +109,8 @@ describe('serve mode: the unchanged CLI against the lab', () => {
     // The end state, on the lab's ALB itself: every action as it was, every target group's share as it was.
     expect(served.model.actionsOf(e.listenerArn)).toEqual(original);
     expect(served.proxies[0]?.weights()).toEqual(originalWeights);
+    // The safety net says "rolled back" at once, then re-checks the listener after the Shift grace (2 s in the lab).
+    for (let i = 0; i < 40 && served.engine.safetyNetRuns.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(served.engine.safetyNetRuns.map((r) => [r.status, r.result?.outcome])).toEqual([['ABORTED', 'rolled-back']]);
 
     // History in Step Functions' shapes: the approval task, the step states, and the stop last.
