@@ -5,9 +5,12 @@ import { createInterface } from 'node:readline/promises';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
-import { defaultPollSeconds, runLab, SCENARIOS, type LabReport, type Scenario } from './run.ts';
-import { controlCommand, runServeSession } from './serve-session.ts';
-import { timelineSvg } from './timeline.ts';
+import type { LabReport } from './run.ts';
+import { defaultPollSeconds, SCENARIOS, type Scenario } from './scenarios.ts';
+// The lab itself (servers, SDK clients, the workflow runner) loads only once the flags are good,
+// so --help and usage errors answer at once.
+const lab = () => import('./run.ts');
+const serving = () => import('./serve-session.ts');
 
 const number = (name: string) => (value: string) => {
   const n = Number(value);
@@ -39,7 +42,7 @@ const program = new Command('lab')
   })
   .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number }) => {
     if (opts.serve) {
-      process.exitCode = await runServeSession({ listeners: Math.floor(opts.listeners), rate: opts.rate, out: opts.out, print: (line) => console.log(line) });
+      process.exitCode = await (await serving()).runServeSession({ listeners: Math.floor(opts.listeners), rate: opts.rate, out: opts.out, print: (line) => console.log(line) });
       return;
     }
     // --json keeps stdout for the JSON report alone, so `| jq` works.
@@ -87,7 +90,7 @@ const program = new Command('lab')
         for (const line of held.splice(0)) out(line);
       }
     };
-    const report = await runLab({
+    const report = await (await lab()).runLab({
       scenario: opts.scenario,
       steps,
       bakeSeconds: opts.bake,
@@ -100,7 +103,7 @@ const program = new Command('lab')
     });
     const dir = resolve(opts.out);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/timeline.svg`, timelineSvg(report));
+    writeFileSync(`${dir}/timeline.svg`, (await import('./timeline.ts')).timelineSvg(report));
     writeFileSync(`${dir}/report.json`, JSON.stringify({ ...report, timeline: undefined }, null, 2));
     out(summary(report, `${opts.out}/timeline.svg`));
     if (opts.json) console.log(JSON.stringify({ ...report, timeline: undefined }, null, 2));
@@ -164,7 +167,7 @@ if (CONTROL_COMMANDS.includes(process.argv[2] ?? '')) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--endpoints');
   const endpoints = at >= 0 ? (args.splice(at, 2)[1] ?? '') : 'lab-output/endpoints.json';
-  process.exitCode = await controlCommand(args, endpoints, (line) => console.log(line));
+  process.exitCode = await (await serving()).controlCommand(args, endpoints, (line) => console.log(line));
 } else {
   await program.parseAsync(process.argv);
 }

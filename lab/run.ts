@@ -22,14 +22,8 @@ import { startProxy, type WeightChange } from './traffic/proxy.ts';
 import { startServices } from './traffic/services.ts';
 import type { TimelinePoint } from './traffic/metrics.ts';
 
-export const SCENARIOS = {
-  healthy: 'green is healthy: the rollout promotes to 100%',
-  broken: 'green answers 50% errors from the start: rolled back at the first step',
-  'breaks-at-20': 'green starts failing once it takes 20% of traffic: rolled back from 20%',
-  slow: 'green adds 400 ms to every answer: the p99 alarm rolls it back',
-  flapping: 'green fails 50% in 2.5-s bursts every 8 s, each shorter than a poll (default poll 5 s): the ALARM episode between two polls rolls it back',
-} as const;
-export type Scenario = keyof typeof SCENARIOS;
+export { SCENARIOS, defaultPollSeconds, type Scenario } from './scenarios.ts';
+import type { Scenario } from './scenarios.ts';
 
 export interface LabOptions {
   scenario: Scenario;
@@ -99,11 +93,6 @@ export interface LabReport {
 }
 
 export const LAB_ALARMS = ['web-green-5xx', 'web-green-p99'];
-
-/** Seconds between polls when --poll is not given: flapping's bursts (2.5 s) must fit between two polls. */
-export function defaultPollSeconds(scenario: Scenario): number {
-  return scenario === 'flapping' ? 5 : 1;
-}
 
 export async function runLab(options: LabOptions): Promise<LabReport> {
   const print = options.print;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE } from '../../infra/bundle.ts';
-import { FULL_PROPS, fnLogicalId, props, resources, synth, type Synth } from './fixtures.ts';
+import { FULL_PROPS, fnLogicalId, props, resources, synth, type Synth } from '../infra/fixtures.ts';
 
 const FUNCTIONS = ['Prepare', 'Shift', 'Evaluate', 'Finalize', 'Rollback', 'SafetyNet', 'RequestApproval', 'SlackCallback'];
 
