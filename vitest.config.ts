@@ -1,10 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+const SHARED = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/handlers/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // What we ship (npm pack into a CDK app, esbuild bundles): `npm run test:package`, run by CI too.
-    exclude: ['test/package/**', '**/node_modules/**'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -12,5 +11,12 @@ export default defineConfig({
     pool: 'threads',
     // Both cores: the lab tests mostly wait on real time (bakes, polls), the rest is CPU.
     maxWorkers: 2,
+    projects: [
+      // Suites that keep no state between files (each resets its mocks and clients) share one module
+      // graph per worker: aws-cdk-lib and the SDKs load once instead of once per file.
+      { extends: true, test: { name: 'shared', include: SHARED, isolate: false } },
+      // What we ship (npm pack into a CDK app, esbuild bundles) is `npm run test:package`, run by CI too.
+      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...SHARED, 'test/package/**', '**/node_modules/**'] } },
+    ],
   },
 });
