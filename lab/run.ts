@@ -100,11 +100,14 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const lab = createLabAlb({ bluePort: Number(new URL(services.blue.url).port), greenPort: Number(new URL(services.green.url).port) });
   const metrics = new TrafficMetrics();
   const proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url }, metrics });
+  // Alternating releases watch both groups' 5xx alarms, and the stable group gets no traffic at 100%:
+  // as with CanaryAlarms' metric math (IF(requests >= 20, …, 0)), no requests is not breaching.
+  const alternating = (options.releases ?? 1) > 1 ? ({ treatMissingData: 'notBreaching' } as const) : {};
   const alarms = new LabAlarms(metrics, [
     // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
-    { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating },
     { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
-    { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating },
     { name: 'web-blue-p99', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
   ]);
   // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.

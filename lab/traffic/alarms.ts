@@ -28,6 +28,8 @@ export interface MetricAlarmDefinition {
   datapointsToAlarm?: number;
   /** Fewer requests than this in a period → no datapoint (default 1). */
   minRequests?: number;
+  /** CloudWatch's TreatMissingData: `notBreaching` makes a period without data count as OK (default `missing`). */
+  treatMissingData?: 'missing' | 'notBreaching';
 }
 
 export interface CompositeAlarmDefinition {
@@ -198,6 +200,9 @@ export class LabAlarms implements AlarmSource, AlarmHistorySource {
     }
     const present = datapoints.filter((d) => d.value !== undefined);
     const n = def.evaluationPeriods;
+    if (present.length === 0 && def.treatMissingData === 'notBreaching') {
+      return { value: 'OK', reason: `Threshold Crossed: no datapoints were received for ${n} period${n > 1 ? 's' : ''} and ${n} missing datapoint${n > 1 ? 's were' : ' was'} treated as [NonBreaching].` };
+    }
     if (present.length === 0) {
       return { value: 'INSUFFICIENT_DATA', reason: `Insufficient Data: ${n} datapoint${n > 1 ? 's were' : ' was'} unknown.` };
     }

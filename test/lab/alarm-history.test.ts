@@ -23,6 +23,25 @@ describe('lab alarms on a timer', () => {
     vi.useRealTimers();
   });
 
+  it('periods without requests: INSUFFICIENT_DATA, or OK with treatMissingData notBreaching (a stable group at 100%)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.UTC(2026, 10, 22, 14, 55, 30, 0) });
+    const metrics = new TrafficMetrics(() => Date.now());
+    const base = DEFS[0] as Extract<AlarmDefinition, { type: 'MetricAlarm' }>;
+    const alarms = new LabAlarms(metrics, [base, { ...base, name: 'web-green-5xx-nb', treatMissingData: 'notBreaching' }]);
+    alarms.start();
+    vi.advanceTimersByTime(3_100); // three closed periods, no request in any
+    expect([alarms.state('web-green-5xx'), alarms.state('web-green-5xx-nb')]).toEqual(['INSUFFICIENT_DATA', 'OK']);
+    expect(alarms.describeAlarms().metricAlarms.find((a) => a.AlarmName === 'web-green-5xx-nb')?.StateReason).toBe(
+      'Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [NonBreaching].',
+    );
+    traffic(metrics, 10, 5);
+    vi.advanceTimersByTime(1_000);
+    traffic(metrics, 10, 5);
+    vi.advanceTimersByTime(1_000);
+    expect(alarms.state('web-green-5xx-nb')).toBe('ALARM'); // data still breaches as usual
+    alarms.stop();
+  });
+
   it('evaluates at the end of every period over closed periods; reads do not evaluate; stop() leaves no timer', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.UTC(2026, 10, 22, 14, 55, 30, 0) });
     const metrics = new TrafficMetrics(() => Date.now());
