@@ -3,12 +3,10 @@
 // endpoint, the "Stop = restore" safety net and an alarm on the workflow itself. IAM is per function
 // and names exact resources; the only `Resource: *` statements hold read actions AWS offers no
 // resource scoping for (test/infra asserts that).
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -16,12 +14,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { handlerCode } from './assets.ts';
 import { BUNDLE, REPO_ROOT, handlerEntry } from './bundle.ts';
@@ -29,12 +24,13 @@ import type { HandlerName } from './handlers.ts';
 import { ITEM_ACCESS, OPERATOR_ITEM_ACCESS, executionLogGroupName, itemStatements, reserveConcurrency } from './least-privilege.ts';
 import { CanaryAlarms, type CanaryAlarmsProps } from './canary-alarms.ts';
 import { addRestoreResilience } from './restore-resilience.ts';
+import { addSchedules } from './schedules.ts';
+import { addWorkflowAlarms } from './workflow-alarms.ts';
 import {
   arnEnv,
   isListenerArn,
   isRuleArn,
   listenerOfRule,
-  scheduleKind,
   scheduleProblems,
   uniqueNameProblems,
   type RolloutSchedule,
@@ -337,8 +333,8 @@ export class CanarySwitch extends Construct {
     }
 
     this.operatorPolicy = this.makeOperatorPolicy();
-    this.alarms = [...this.makeAlarms(safetyNet, props.alarmTopicArn), ...addRestoreResilience(this, { stateMachine: this.stateMachine, safetyNet, table: this.table, topicArn: props.alarmTopicArn })];
-    this.makeSchedules(schedules, logRetention);
+    this.alarms = [...addWorkflowAlarms(this, { stateMachine: this.stateMachine, safetyNet, safetyNetDeadLetters: this.safetyNetDeadLetters }, props.alarmTopicArn), ...addRestoreResilience(this, { stateMachine: this.stateMachine, safetyNet, table: this.table, topicArn: props.alarmTopicArn })];
+    addSchedules(this, this.stateMachine, schedules, logRetention);
     this.makeOutputs(listenerArns, ruleArns);
   }
 
@@ -472,159 +468,6 @@ export class CanarySwitch extends Construct {
     return policy;
   }
 
-  private makeAlarms(safetyNet: NodejsFunction, topicArn: string | undefined): cloudwatch.Alarm[] {
-    const period = Duration.minutes(5);
-    const sum = { period, statistic: cloudwatch.Stats.SUM };
-    const notPromoted = new cloudwatch.Alarm(this, 'RolloutsNotPromotedAlarm', {
-      alarmDescription:
-        'canary-switch: a rollout did not promote (rolled back, failed, timed out or was stopped). The safety net restores the original weights; ' +
-        'read the execution in the Step Functions console and the rollout thread in Slack.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-        usingMetrics: {
-          failed: this.stateMachine.metricFailed(sum),
-          timedOut: this.stateMachine.metricTimedOut(sum),
-          aborted: this.stateMachine.metricAborted(sum),
-        },
-        period,
-        label: 'executions FAILED + TIMED_OUT + ABORTED',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const safetyNetFailed = new cloudwatch.Alarm(this, 'SafetyNetFailedAlarm', {
-      alarmDescription:
-        'canary-switch: the safety net could not restore an execution (function errors, or an event in the dead-letter queue). ' +
-        'Traffic may be left shifted: check the listener now, then redrive the dead-letter queue or run the rollback function with the event.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(errors, 0) + FILL(dead, 0)',
-        usingMetrics: {
-          errors: safetyNet.metricErrors(sum),
-          dead: this.safetyNetDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
-        },
-        period,
-        label: 'safety-net errors + dead letters',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const alarms = [notPromoted, safetyNetFailed];
-    if (topicArn) {
-      const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', topicArn);
-      for (const alarm of alarms) {
-        alarm.addAlarmAction(new cwActions.SnsAction(topic));
-        alarm.addOkAction(new cwActions.SnsAction(topic));
-      }
-    }
-    return alarms;
-  }
-
-  /**
-   * Recurring schedules are plain AWS::Scheduler::Schedule resources. One-time `at()` schedules
-   * must delete themselves after running (ActionAfterCompletion DELETE), which CloudFormation's
-   * Schedule resource does not support, so those are created through the Scheduler API
-   * (AwsCustomResource). Names carry a hash of the stack and the schedule, so a changed schedule is
-   * a new one (the old one is deleted; a one-time schedule that already ran is already gone).
-   */
-  private makeSchedules(schedules: RolloutSchedule[], logRetention: logs.RetentionDays): void {
-    if (schedules.length === 0) return;
-    const stack = Stack.of(this);
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-      description: 'EventBridge Scheduler starts canary-switch rollouts',
-    });
-    this.stateMachine.grantStartExecution(role);
-
-    const oneTime = schedules.filter((s) => scheduleKind(s.expression) === 'one-time');
-    const scheduleArn = (name: string) =>
-      stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `default/${name}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    const createRole = oneTime.length
-      ? new iam.Role(this, 'OneTimeSchedulesRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Creates the one-time canary-switch schedules' })
-      : undefined;
-    const createLogs = createRole ? new logs.LogGroup(this, 'OneTimeSchedulesLogs', { retention: logRetention }) : undefined;
-    if (createRole && createLogs) {
-      createLogs.grantWrite(createRole);
-      createRole.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
-          resources: oneTime.map((s) => scheduleArn(physicalName(stack, s))),
-        }),
-      );
-      createRole.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [role.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        }),
-      );
-    }
-
-    for (const s of schedules) {
-      const name = physicalName(stack, s);
-      const target = {
-        arn: this.stateMachine.stateMachineArn,
-        roleArn: role.roleArn,
-        input: JSON.stringify(s.input),
-        // A rollout that could not start within 15 minutes of its time is dropped, not started late.
-        retryPolicy: { maximumEventAgeInSeconds: 900, maximumRetryAttempts: 5 },
-      };
-      const common = {
-        name,
-        description: s.description ?? `canary-switch: start a rollout (${s.name})`,
-        scheduleExpression: s.expression,
-        scheduleExpressionTimezone: s.timeZone ?? 'UTC',
-        flexibleTimeWindow: { mode: 'OFF' },
-        state: s.enabled === false ? 'DISABLED' : 'ENABLED',
-      };
-      if (scheduleKind(s.expression) === 'recurring') {
-        new scheduler.CfnSchedule(this, `Schedule-${s.name}`, { ...common, target });
-        continue;
-      }
-      const create: cr.AwsSdkCall = {
-        service: 'Scheduler',
-        action: 'CreateSchedule',
-        parameters: {
-          Name: common.name,
-          Description: common.description,
-          ScheduleExpression: common.scheduleExpression,
-          ScheduleExpressionTimezone: common.scheduleExpressionTimezone,
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          State: common.state,
-          ActionAfterCompletion: 'DELETE',
-          Target: {
-            Arn: target.arn,
-            RoleArn: target.roleArn,
-            Input: target.input,
-            RetryPolicy: { MaximumEventAgeInSeconds: target.retryPolicy.maximumEventAgeInSeconds, MaximumRetryAttempts: target.retryPolicy.maximumRetryAttempts },
-          },
-        },
-        physicalResourceId: cr.PhysicalResourceId.of(name),
-      };
-      const oneTimeSchedule = new cr.AwsCustomResource(this, `Schedule-${s.name}`, {
-        resourceType: 'Custom::CanarySwitchOneTimeSchedule',
-        onCreate: create,
-        // Anything the user changes changes the name, hence a new resource; an update only carries
-        // new ARNs of this stack (e.g. a replaced state machine). A schedule that already ran is gone.
-        onUpdate: { ...create, action: 'UpdateSchedule', ignoreErrorCodesMatching: 'ResourceNotFoundException' },
-        onDelete: {
-          service: 'Scheduler',
-          action: 'DeleteSchedule',
-          parameters: { Name: name },
-          // It deletes itself after it runs.
-          ignoreErrorCodesMatching: 'ResourceNotFoundException',
-        },
-        role: createRole,
-        ...(createLogs ? { logGroup: createLogs } : {}),
-        installLatestAwsSdk: false,
-      });
-      oneTimeSchedule.node.addDependency(role);
-    }
-  }
-
   private makeOutputs(listenerArns: string[], ruleArns: string[]): void {
     const stack = Stack.of(this);
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description }).overrideLogicalId(id);
@@ -648,15 +491,6 @@ export class CanarySwitch extends Construct {
 export function definitionWithTimeout(aslText: string, timeout: Duration): string {
   const asl = JSON.parse(aslText) as Record<string, unknown>;
   return JSON.stringify({ ...asl, TimeoutSeconds: timeout.toSeconds() }, null, 2);
-}
-
-/** `<name>-<hash of stack and schedule>`: unique across stacks, and new whenever the schedule changes. */
-export function physicalName(stack: Stack, s: RolloutSchedule): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify([stack.stackName, stack.account, stack.region, s.name, s.expression, s.timeZone ?? 'UTC', s.input, s.enabled ?? true, s.description ?? '']))
-    .digest('hex')
-    .slice(0, 8);
-  return `${s.name}-${hash}`;
 }
 
 /** A ready-to-edit input: the first shiftable listener (or rule), placeholder target groups. */
