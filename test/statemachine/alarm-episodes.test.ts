@@ -2,25 +2,13 @@
 // Evaluate after it reads the alarm's history, rolls back, and the listener is back at the exact
 // original. An episode that ended before the rollout moved traffic is not held against it.
 import { DescribeAlarmHistoryCommand } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow, type WorkflowOptions } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, OTHER, execArn, originalActions, rolloutInput, startBench, startDynamo, type Bench } from './harness.ts';
+import { BLUE, GREEN, OTHER, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let bench: Bench;
 let runs = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-beforeEach(() => {
-  bench?.elb.restore();
-  bench?.cw.restore();
-  bench = startBench();
-});
+withBench((b) => (bench = b));
 
 /** Each Bake "waits" by moving the handlers' clock forward by pollSeconds. */
 function run(input: Record<string, unknown>, beforeEvaluate?: WorkflowOptions['beforeEvaluate']) {

@@ -3,7 +3,7 @@
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signSlackRequest } from '../../lambdas/domain/slack-signature.ts';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../lambdas/domain/slack-messages.ts';
 import { handler as requestApproval } from '../../lambdas/handlers/request-approval.ts';
@@ -12,32 +12,25 @@ import { client, setClients } from '../../lambdas/providers/clients.ts';
 import { setSlackApi, setSlackSecret } from '../../lambdas/providers/slack.ts';
 import { RolloutStore } from '../../lambdas/providers/store.ts';
 import { runWorkflow, type ApprovalPayload } from '../../lab/local-workflow.ts';
-import { TABLE, execArn, originalActions, rolloutInput, startBench, startDynamo, type Bench } from './harness.ts';
+import { TABLE, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
 
 const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 const TEAM = 'T0TEAM0001';
 const APPROVER = 'U0APPROVER';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let bench: Bench;
+withBench((b) => (bench = b));
 const sfn = mockClient(SFNClient);
 /** Task tokens waiting for Step Functions' answer, as the service would hold them. */
 const waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let runs = 0;
 
-beforeAll(async () => {
-  dynamo = await startDynamo();
+beforeAll(() => {
   Object.assign(process.env, { SLACK_ALLOWED_USERS: APPROVER, SLACK_TEAM_ID: TEAM });
   setSlackSecret({ botToken: 'xoxb-test', signingSecret: SIGNING_SECRET });
   setSlackApi({ postMessage: async (m) => ({ channel: m.channel, ts: '1.0' }), updateMessage: async () => {}, postEphemeral: async () => {} });
 });
-afterAll(async () => {
-  await dynamo.close();
-});
 beforeEach(() => {
-  bench?.elb.restore();
-  bench?.cw.restore();
-  bench = startBench();
   sfn.reset();
   setClients({ sfn: new SFNClient({ region: 'us-east-1' }) });
   sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {

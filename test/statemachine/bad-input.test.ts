@@ -1,24 +1,12 @@
 // Inputs that are not even an object end in PrepareFailed with Prepare's InvalidInput message, not
 // in a Step Functions data error: the real ASL (aws-local-stepfunctions) and the real Prepare handler.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../../lab/local-workflow.ts';
-import { execArn, originalActions, startBench, startDynamo, type Bench } from './harness.ts';
+import { execArn, originalActions, type Bench, withBench } from './harness.ts';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let bench: Bench;
 let runs = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-beforeEach(() => {
-  bench?.elb.restore();
-  bench?.cw.restore();
-  bench = startBench();
-});
+withBench((b) => (bench = b));
 
 const entered = (events: { type: string; state?: string }[]) => events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
 

@@ -3,31 +3,24 @@
 // and every target group's weight. docs/failure-modes.md lists these tests.
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ModifyListenerCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RollbackResult } from '../../lambdas/handlers/rollback.ts';
 import { client } from '../../lambdas/providers/clients.ts';
 import { setMetricSink } from '../../lambdas/providers/metrics.ts';
 import { setRandom } from '../../lambdas/providers/retry.ts';
 import { RolloutStore } from '../../lambdas/providers/store.ts';
 import { loadDefinition, runWorkflow, type WorkflowOptions } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, LISTENER, OTHER, TABLE, dynamoFault, execArn, originalActions, rolloutInput, startBench, startDynamo, type Bench } from './harness.ts';
+import { BLUE, GREEN, LISTENER, OTHER, TABLE, dynamoFault, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let bench: Bench;
 let runs = 0;
 let metrics: string[] = [];
+withBench((b) => (bench = b));
 
-beforeAll(async () => {
-  dynamo = await startDynamo();
+beforeAll(() => {
   setMetricSink((line) => metrics.push(JSON.parse(line)._aws.CloudWatchMetrics[0].Metrics[0].Name as string));
 });
-afterAll(async () => {
-  await dynamo.close();
-});
 beforeEach(() => {
-  bench?.elb.restore();
-  bench?.cw.restore();
-  bench = startBench();
   metrics = [];
 });
 

@@ -1,5 +1,6 @@
 // Test bench for running the real ASL with the real handlers: a stateful ALB and CloudWatch behind
 // aws-sdk-client-mock, and a real DynamoDB API (dynalite) on 127.0.0.1 for locks and records.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -97,6 +98,27 @@ export async function startDynamo(): Promise<{ endpoint: string; close: () => Pr
   setClients({ dynamo: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) });
   process.env.TABLE_NAME = TABLE;
   return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * The hooks every state-machine suite needs: one DynamoDB (dynalite) per file, and a fresh bench
+ * (ELB and CloudWatch stubs) per test, handed to `set`. Register it before a file's own hooks.
+ */
+export function withBench(set: (bench: Bench) => void): void {
+  let dynamo: Awaited<ReturnType<typeof startDynamo>> | undefined;
+  let bench: Bench | undefined;
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+  beforeEach(() => {
+    bench?.elb.restore();
+    bench?.cw.restore();
+    bench = startBench();
+    set(bench);
+  });
 }
 
 /** A stateful ALB + CloudWatch: Modify* changes what Describe* returns, as in AWS. */

@@ -5,27 +5,15 @@ import { readFileSync } from 'node:fs';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import aslValidator from 'asl-validator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { client } from '../../lambdas/providers/clients.ts';
 import { RolloutStore } from '../../lambdas/providers/store.ts';
 import { ASL_PATH, loadDefinition, runWorkflow, type WorkflowOptions } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, LISTENER, OTHER, TABLE, execArn, originalActions, rolloutInput, startBench, startDynamo, type Bench } from './harness.ts';
+import { BLUE, GREEN, LISTENER, OTHER, TABLE, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let bench: Bench;
 let runs = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-beforeEach(() => {
-  bench?.elb.restore();
-  bench?.cw.restore();
-  bench = startBench();
-});
+withBench((b) => (bench = b));
 
 /** Run one rollout; each Bake "waits" by moving the handlers' clock forward by pollSeconds. */
 function run(input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) {

@@ -3,26 +3,14 @@
 // input says how to handle it; "disable-during-rollout" turns stickiness off while shifting and puts
 // the original config back after promotion; rollback restores the exact original.
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sharesOf } from '../../lambdas/domain/shares.ts';
 import { runWorkflow } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, OTHER, execArn, originalActions, rolloutInput, startBench, startDynamo, type Bench } from './harness.ts';
+import { BLUE, GREEN, OTHER, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let bench: Bench;
 let runs = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-beforeEach(() => {
-  bench?.elb.restore();
-  bench?.cw.restore();
-  bench = startBench();
-});
+withBench((b) => (bench = b));
 
 /** The forward action: blue 90 / green 0 / legacy 10, behind authenticate-oidc; stickiness as given. */
 function ninetyTen(stickiness?: { Enabled: boolean; DurationSeconds?: number }): Action[] {
