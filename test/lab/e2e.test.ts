@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabAlb } from '../../lab/aws/alb-model.ts';
 import { runLab, type LabOptions, type LabReport } from '../../lab/run.ts';
+import { accepts } from './ports.ts';
 
 // createLabAlb derives ARNs from names, so these are the ARNs every lab run uses.
 const { blueArn, greenArn } = createLabAlb();
@@ -16,16 +17,6 @@ const SHORT: Omit<LabOptions, 'scenario'> = { steps: [10, 100], bakeSeconds: 2, 
 const openTcp = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length;
 const serversOpen = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
 
-/** Whether something accepts connections on 127.0.0.1:port. */
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 describe('lab rollout end to end', () => {
   // Every port any server bound during the runs (the report does not carry them): record them at `listening`.

@@ -5,7 +5,6 @@
 // and polls keep it to seconds; everything stops by itself.
 import { GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,19 +14,10 @@ import { defaultClients } from '../../cli/aws.ts';
 import type { Io } from '../../cli/io.ts';
 import { run } from '../../cli/run.ts';
 import { startServe, type Served } from '../../lab/serve.ts';
+import { accepts } from './ports.ts';
 
 const NAME = 'serve-e2e-1';
 
-/** Whether something accepts connections on 127.0.0.1:port. */
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 describe('serve mode: the unchanged CLI against the lab', () => {
   let served: Served;
