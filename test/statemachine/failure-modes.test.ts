@@ -9,8 +9,8 @@ import { client } from '../../lambdas/providers/clients.ts';
 import { setMetricSink } from '../../lambdas/providers/metrics.ts';
 import { setRandom } from '../../lambdas/providers/retry.ts';
 import { RolloutStore } from '../../lambdas/providers/store.ts';
-import { loadDefinition, runWorkflow, type WorkflowOptions } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, LISTENER, OTHER, TABLE, dynamoFault, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
+import { loadDefinition, type WorkflowOptions } from '../../lab/local-workflow.ts';
+import { BLUE, GREEN, LISTENER, OTHER, TABLE, dynamoFault, execArn, originalActions, rolloutInput, runRollout, type Bench, withBench } from './harness.ts';
 
 let bench: Bench;
 let runs = 0;
@@ -24,21 +24,7 @@ beforeEach(() => {
   metrics = [];
 });
 
-function run(input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) {
-  const executionArn = execArn(`faults-${++runs}`);
-  const pollSeconds = Number(input.pollSeconds ?? 30);
-  const started = runWorkflow(input, {
-    executionArn,
-    bakeMs: 0,
-    retryMs: 0,
-    ...options,
-    beforeEvaluate: async (state) => {
-      bench.clock.now += pollSeconds * 1000;
-      await options.beforeEvaluate?.(state);
-    },
-  });
-  return { executionArn, ...started };
-}
+const run = (input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) => runRollout(bench, execArn(`faults-${++runs}`), input, options);
 
 const store = () => new RolloutStore(client('dynamo'), TABLE);
 const lockOwner = async () => (await client('dynamo').send(new GetCommand({ TableName: TABLE, Key: { pk: `lock#${LISTENER}`, sk: 'lock' }, ConsistentRead: true }))).Item?.owner as string | undefined;

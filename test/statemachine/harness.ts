@@ -15,6 +15,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
+import { runWorkflow, type WorkflowOptions } from '../../lab/local-workflow.ts';
 import { setClients } from '../../lambdas/providers/clients.ts';
 import { createTableInput } from '../../lambdas/providers/store.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
@@ -198,4 +199,20 @@ export function rolloutInput(overrides: Record<string, unknown> = {}): Record<st
     stickiness: 'accept',
     ...overrides,
   };
+}
+
+/** Run one rollout through the real ASL and handlers; each Bake "waits" by moving the bench's clock forward by pollSeconds. */
+export function runRollout(bench: Bench, executionArn: string, input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) {
+  const pollSeconds = Number(input.pollSeconds ?? 30);
+  const started = runWorkflow(input, {
+    executionArn,
+    bakeMs: 0,
+    retryMs: 0,
+    ...options,
+    beforeEvaluate: async (state) => {
+      bench.clock.now += pollSeconds * 1000;
+      await options.beforeEvaluate?.(state);
+    },
+  });
+  return { executionArn, ...started };
 }

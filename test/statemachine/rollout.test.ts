@@ -8,29 +8,14 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { client } from '../../lambdas/providers/clients.ts';
 import { RolloutStore } from '../../lambdas/providers/store.ts';
-import { ASL_PATH, loadDefinition, runWorkflow, type WorkflowOptions } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, LISTENER, OTHER, TABLE, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
+import { ASL_PATH, loadDefinition, type WorkflowOptions } from '../../lab/local-workflow.ts';
+import { BLUE, GREEN, LISTENER, OTHER, TABLE, execArn, originalActions, rolloutInput, runRollout, type Bench, withBench } from './harness.ts';
 
 let bench: Bench;
 let runs = 0;
 withBench((b) => (bench = b));
 
-/** Run one rollout; each Bake "waits" by moving the handlers' clock forward by pollSeconds. */
-function run(input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) {
-  const executionArn = execArn(`test-${++runs}`);
-  const pollSeconds = Number(input.pollSeconds ?? 30);
-  const started = runWorkflow(input, {
-    executionArn,
-    bakeMs: 0,
-    retryMs: 0,
-    ...options,
-    beforeEvaluate: async (state) => {
-      bench.clock.now += pollSeconds * 1000;
-      await options.beforeEvaluate?.(state);
-    },
-  });
-  return { executionArn, ...started };
-}
+const run = (input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) => runRollout(bench, execArn(`test-${++runs}`), input, options);
 
 const entered = (events: { type: string; state?: string }[]) => events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
 const store = () => new RolloutStore(client('dynamo'), TABLE);
