@@ -527,21 +527,26 @@ export function createLabAlb(options: { withRule?: boolean; bluePort?: number; g
   const target = (port = 80): Target => ({ id: '127.0.0.1', port, health: 'healthy' });
   const blue = model.addTargetGroup({ name: 'blue', port: options.bluePort ?? 80, targets: [target(options.bluePort)] });
   const green = model.addTargetGroup({ name: 'green', port: options.greenPort ?? 80, targets: [target(options.greenPort)] });
-  const forward = (): Action[] => [
-    {
-      Type: 'forward',
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: blue.arn, Weight: 1 },
-          { TargetGroupArn: green.arn, Weight: 0 },
-        ],
-        TargetGroupStickinessConfig: { Enabled: false },
-      },
-    },
-  ];
+  const forward = (): Action[] => blueGreenForward(blue.arn, green.arn);
   const listener = model.addListener({ loadBalancerArn: lb.arn, port: 80, protocol: 'HTTP', defaultActions: forward() });
   const rule = options.withRule
     ? model.addRule({ listenerArn: listener.arn, priority: 10, conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }], actions: forward() })
     : undefined;
   return { model, loadBalancerArn: lb.arn, listenerArn: listener.arn, ruleArn: rule?.arn, blueArn: blue.arn, greenArn: green.arn };
+}
+
+/** The lab's starting forward action: all traffic to blue, green at weight 0, no stickiness. */
+export function blueGreenForward(blueArn: string, greenArn: string): Action[] {
+  return [
+    {
+      Type: 'forward',
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: blueArn, Weight: 1 },
+          { TargetGroupArn: greenArn, Weight: 0 },
+        ],
+        TargetGroupStickinessConfig: { Enabled: false },
+      },
+    },
+  ];
 }

@@ -2,7 +2,7 @@
 // is the HTTP:80 listener of load balancer web-i, forwarding to target groups blue-i (weight 1) and
 // green-i (weight 0). The first keeps createLabAlb's names (web, blue, green), so its ARNs are the
 // ones every lab run uses. One load balancer per listener: an ALB has at most 50 listeners.
-import { AlbModel, type Action } from './alb-model.ts';
+import { AlbModel, blueGreenForward } from './alb-model.ts';
 
 export interface LabTarget {
   /** 1-based */
@@ -24,18 +24,7 @@ export function createLabFleet(count: number, ports: { blue: number; green: numb
     const lb = model.addLoadBalancer(`web${suffix}`);
     const blue = model.addTargetGroup({ name: `blue${suffix}`, port: ports.blue, targets: [{ id: '127.0.0.1', port: ports.blue, health: 'healthy' }] });
     const green = model.addTargetGroup({ name: `green${suffix}`, port: ports.green, targets: [{ id: '127.0.0.1', port: ports.green, health: 'healthy' }] });
-    const forward: Action[] = [
-      {
-        Type: 'forward',
-        ForwardConfig: {
-          TargetGroups: [
-            { TargetGroupArn: blue.arn, Weight: 1 },
-            { TargetGroupArn: green.arn, Weight: 0 },
-          ],
-          TargetGroupStickinessConfig: { Enabled: false },
-        },
-      },
-    ];
+    const forward = blueGreenForward(blue.arn, green.arn);
     const listener = model.addListener({ loadBalancerArn: lb.arn, port: 80, protocol: 'HTTP', defaultActions: forward });
     targets.push({ index, loadBalancerArn: lb.arn, listenerArn: listener.arn, blueArn: blue.arn, greenArn: green.arn, alarms: [`web${suffix}-green${suffix}-5xx`, `web${suffix}-green${suffix}-p99`] });
   }
