@@ -3,7 +3,16 @@
 // percentage point), and the pair splits its own share as the step says, as exactly as integer
 // weights 0–999 allow. Pure; the weights of the recorded original are the only input that is not
 // in the rollout input, so Prepare checks every step against them and Shift computes from them.
-import { formatChange, MAX_WEIGHT, weightsFor } from './weights.ts';
+import { formatChange, MAX_WEIGHT as ELBV2_MAX_WEIGHT, weightsFor } from './weights.ts';
+
+/** Integer weights 0–max per side (ELBv2 0–999, Route 53 0–255), and how to name them in a refusal. */
+export interface WeightScale {
+  max: number;
+  /** "ALB weights 0–999". */
+  label: string;
+}
+
+export const ELBV2_SCALE: WeightScale = { max: ELBV2_MAX_WEIGHT, label: `ALB weights 0–${ELBV2_MAX_WEIGHT}` };
 
 /** ±0.1 percentage point: how far another target group's share may move, and the pair's split. */
 export const SHARE_TOLERANCE_PP = 0.1;
@@ -45,7 +54,8 @@ export function sharesOf(weights: Record<string, number>): Record<string, number
  * 0.1% → 999:1, 10% → 9:1, 100% → 0:1) and the others stay at 0. Otherwise the pair's total is
  * searched (1…1998) for the best split whose other groups, scaled with it, keep their shares.
  */
-export function stepWeights(original: Record<string, number>, pair: Pair, percent: number): StepWeights | NotRepresentable {
+export function stepWeights(original: Record<string, number>, pair: Pair, percent: number, scale: WeightScale = ELBV2_SCALE): StepWeights | NotRepresentable {
+  const MAX_WEIGHT = scale.max;
   const tenths = Math.round(percent * 10);
   if (!Number.isInteger(tenths) || tenths < 0 || tenths > 1000) throw new RangeError(`canary share ${percent}% is outside 0–100`);
   const arns = Object.keys(original);
@@ -54,11 +64,11 @@ export function stepWeights(original: Record<string, number>, pair: Pair, percen
   const othersTotal = others.reduce((sum, a) => sum + (original[a] ?? 0), 0);
   const pairTotal = (original[pair.stable] ?? 0) + (original[pair.canary] ?? 0);
 
-  if (othersTotal === 0) {
+  if (othersTotal === 0 && MAX_WEIGHT >= ELBV2_MAX_WEIGHT) {
     const w = weightsFor(tenths / 10);
     return answer(percent, { ...original, [pair.stable]: w.stable, [pair.canary]: w.canary }, pair);
   }
-  if (pairTotal === 0) {
+  if (pairTotal === 0 && othersTotal > 0) {
     return {
       ok: false,
       percent,
@@ -83,7 +93,7 @@ export function stepWeights(original: Record<string, number>, pair: Pair, percen
     if ((tenths > 0 && canary === 0) || (tenths < 1000 && stable === 0)) continue;
     let total = p;
     for (let i = 0; i < others.length; i++) {
-      scaled[i] = Math.min(MAX_WEIGHT, Math.round(((otherWeights[i] ?? 0) * p) / pairTotal));
+      scaled[i] = pairTotal === 0 ? 0 : Math.min(MAX_WEIGHT, Math.round(((otherWeights[i] ?? 0) * p) / pairTotal));
       total += scaled[i] ?? 0;
     }
     let otherErr = 0;
@@ -100,7 +110,7 @@ export function stepWeights(original: Record<string, number>, pair: Pair, percen
     const canary = Math.round(target * p);
     const w: Record<string, number> = {};
     for (const arn of arns) {
-      w[arn] = arn === pair.stable ? p - canary : arn === pair.canary ? canary : Math.min(MAX_WEIGHT, Math.round(((original[arn] ?? 0) * p) / pairTotal));
+      w[arn] = arn === pair.stable ? p - canary : arn === pair.canary ? canary : pairTotal === 0 ? 0 : Math.min(MAX_WEIGHT, Math.round(((original[arn] ?? 0) * p) / pairTotal));
     }
     return w;
   };
@@ -113,8 +123,10 @@ export function stepWeights(original: Record<string, number>, pair: Pair, percen
     ok: false,
     percent,
     reason:
-      `step ${percent}% cannot be represented within ±${SHARE_TOLERANCE_PP} pp with ALB weights 0–${MAX_WEIGHT}: ` +
-      `the other target groups must keep ${others.map((a) => `${shortArn(a)} ${round2(((original[a] ?? 0) / total0) * 100)}%`).join(', ')} of all traffic${near}`,
+      `step ${percent}% cannot be represented within ±${SHARE_TOLERANCE_PP} pp with ${scale.label}` +
+      (others.some((a) => (original[a] ?? 0) > 0)
+        ? `: the other target groups must keep ${others.map((a) => `${shortArn(a)} ${round2(((original[a] ?? 0) / total0) * 100)}%`).join(', ')} of all traffic${near}`
+        : `: the smallest non-zero share is 1/${MAX_WEIGHT + 1} (≈${round2(100 / (MAX_WEIGHT + 1))}%); use a step of at least that, or a finer layer`),
   };
 }
 
