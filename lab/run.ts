@@ -223,7 +223,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       const now = Date.now();
       if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
         lastLine = now;
-        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms));
+        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms) + (backend.progress ? ` │ ${backend.progress()}` : ''));
       }
     }, 100);
 
