@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
-import { shortName } from '../lambdas/providers/traffic.ts';
+import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
 import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
