@@ -223,7 +223,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       const now = Date.now();
       if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
         lastLine = now;
-        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms));
+        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms) + (backend.progress ? ` │ ${backend.progress()}` : ''));
       }
     }, 100);
 
@@ -254,6 +254,11 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const decidedAt = events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
   const restoredAt = decidedAt ? backend.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
   const finalWeights = backend.weights();
+  if (restoredAt !== undefined && backend.requestsPerConnection) {
+    // Connection-level balancing (NLB): what the restored weights did not move at once.
+    const late = loadResult.outcomes.filter((o) => o.service === 'green' && o.startedAt >= restoredAt);
+    print(`  after the weights were restored, green still answered ${late.length} request${late.length === 1 ? '' : 's'} on connections opened before (the last ${late.length ? `${((Math.max(...late.map((o) => o.startedAt)) - restoredAt) / 1000).toFixed(2)} s` : 'n/a'} after the restore)`);
+  }
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
   // A rejected approval means "roll back", whatever green does.
   const expected = options.scenario === 'healthy' && !rejected ? 'promoted' : 'rolled-back';

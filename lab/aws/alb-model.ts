@@ -1,44 +1,19 @@
-// In-memory Application Load Balancer: load balancers, listeners, rules and target groups, with the ELBv2
-// operations the rollout uses and AWS's validation of them. Pure: no I/O; the HTTP API (elbv2-api.ts)
-// and the traffic proxy (../traffic/proxy.ts) are built on it.
-// Actions are kept in the SDK's own shapes, as given, so any action config round-trips; the one thing AWS
-// itself changes is the OIDC client secret, which is stored but never described (see resolveOidcSecret).
+// In-memory ELBv2: Application and Network Load Balancers, listeners, rules and target groups, with the
+// ELBv2 operations the rollout uses and AWS's validation of them (actions: elb-actions.ts). Pure: no
+// I/O; the HTTP API (elbv2-api.ts) and the traffic proxies (../traffic/proxy.ts, tcp-proxy.ts) are
+// built on it. A Network Load Balancer's listeners (listener/net/…) forward only, have no rules, and
+// take no stickiness.
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { AlbError, checkProtocol, describedActions, LISTENER_PROTOCOLS, resolveActions, validation, type Action, type LoadBalancerType, type Protocol } from './elb-actions.ts';
 
-export type Protocol = 'HTTP' | 'HTTPS' | 'TCP';
+export { AlbError, type Action, type AlbErrorCode, type AuthenticateOidcConfig, type ForwardConfig, type LoadBalancerType, type Protocol, type TargetGroupTuple } from './elb-actions.ts';
 export type TargetHealthState = 'healthy' | 'unhealthy' | 'draining' | 'initial';
-
-export interface TargetGroupTuple {
-  TargetGroupArn?: string;
-  Weight?: number;
-}
-export interface ForwardConfig {
-  TargetGroups?: TargetGroupTuple[];
-  TargetGroupStickinessConfig?: { Enabled?: boolean; DurationSeconds?: number };
-}
-export interface AuthenticateOidcConfig {
-  ClientId?: string;
-  ClientSecret?: string;
-  UseExistingClientSecret?: boolean;
-}
-/** An ELBv2 action in the SDK's shape; configs the model does not inspect are kept as given. */
-export interface Action {
-  /** Optional only to accept the SDK's type as it is; AWS (and the model) require it. */
-  Type?: string;
-  Order?: number;
-  TargetGroupArn?: string;
-  ForwardConfig?: ForwardConfig;
-  AuthenticateOidcConfig?: AuthenticateOidcConfig;
-  AuthenticateCognitoConfig?: object;
-  RedirectConfig?: object;
-  FixedResponseConfig?: object;
-  JwtValidationConfig?: object;
-}
 
 export interface LoadBalancer {
   arn: string;
   name: string;
+  type: LoadBalancerType;
   dnsName: string;
   createdAt: Date;
 }
@@ -93,45 +68,6 @@ export type Operation =
   | 'ModifyListener'
   | 'ModifyRule';
 
-/** `code` is the AWS query error code (the SDK turns e.g. ListenerNotFound into ListenerNotFoundException). */
-export type AlbErrorCode =
-  | 'LoadBalancerNotFound'
-  | 'ListenerNotFound'
-  | 'RuleNotFound'
-  | 'TargetGroupNotFound'
-  | 'InvalidLoadBalancerAction'
-  | 'OperationNotPermitted'
-  | 'ValidationError'
-  | 'Throttling';
-
-export class AlbError extends Error {
-  override name = 'AlbError';
-  constructor(
-    readonly code: AlbErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const TERMINAL_TYPES = new Set(['forward', 'redirect', 'fixed-response']);
-/** The config member each action type needs. */
-const CONFIG_OF: Record<string, keyof Action | undefined> = {
-  forward: undefined,
-  redirect: 'RedirectConfig',
-  'fixed-response': 'FixedResponseConfig',
-  'authenticate-oidc': 'AuthenticateOidcConfig',
-  'authenticate-cognito': 'AuthenticateCognitoConfig',
-  'jwt-validation': 'JwtValidationConfig',
-};
-const MAX_TARGET_GROUPS_PER_FORWARD = 5;
-const MAX_WEIGHT = 999;
-const MAX_STICKINESS_SECONDS = 604_800;
-/** Actions AWS allows on HTTPS listeners only. */
-const HTTPS_ONLY_TYPES = new Set(['authenticate-oidc', 'authenticate-cognito']);
-
-const validation = (message: string) => new AlbError('ValidationError', message);
-
 export class AlbModel {
   private readonly loadBalancers = new Map<string, LoadBalancer>();
   private readonly listeners = new Map<string, Listener>();
@@ -148,10 +84,10 @@ export class AlbModel {
 
   // ── Setup (not AWS operations: not counted, not throttled) ──────────────────────────────────────
 
-  addLoadBalancer(name: string): LoadBalancer {
+  addLoadBalancer(name: string, type: LoadBalancerType = 'application'): LoadBalancer {
     const id = hexId(`loadbalancer:${name}`);
     if ([...this.loadBalancers.values()].some((l) => l.name === name)) throw new Error(`a load balancer named ${name} already exists`);
-    const lb = { arn: this.arn(`loadbalancer/app/${name}/${id}`), name, dnsName: `${name}-${id.slice(0, 10)}.${this.region}.elb.amazonaws.com`, createdAt: new Date() };
+    const lb = { arn: this.arn(`loadbalancer/${type === 'network' ? 'net' : 'app'}/${name}/${id}`), name, type, dnsName: `${name}-${id.slice(0, 10)}.${this.region}.elb.amazonaws.com`, createdAt: new Date() };
     this.loadBalancers.set(lb.arn, lb);
     return structuredClone(lb);
   }
@@ -169,8 +105,12 @@ export class AlbModel {
     const lbPath = lb.arn.split(':loadbalancer/')[1];
     const arn = this.arn(`listener/${lbPath}/${hexId(`listener:${lb.arn}:${spec.port}`)}`);
     if (this.listeners.has(arn)) throw new Error(`${lb.name} already has a listener on port ${spec.port}`);
-    const listener: Listener = { arn, loadBalancerArn: lb.arn, port: spec.port, protocol: spec.protocol ?? 'HTTP', defaultActions: this.resolveActions(spec.defaultActions, [], spec.protocol ?? 'HTTP') };
+    const protocol = spec.protocol ?? LISTENER_PROTOCOLS[lb.type][0]!;
+    if (!LISTENER_PROTOCOLS[lb.type].includes(protocol)) throw new Error(`a ${lb.type} load balancer's listener is ${LISTENER_PROTOCOLS[lb.type].join(' or ')}, not ${protocol}`);
+    const listener: Listener = { arn, loadBalancerArn: lb.arn, port: spec.port, protocol, defaultActions: this.resolveActions(spec.defaultActions, [], { loadBalancerArn: lb.arn, protocol }) };
     this.listeners.set(arn, listener);
+    // Only an ALB's listeners have rules (a default one mirroring the default actions, and any added).
+    if (lb.type === 'network') return this.listenerView(listener);
     const defaultRule: Rule = { arn: ruleArnOf(arn, 'default'), listenerArn: arn, priority: 'default', conditions: [], actions: listener.defaultActions, isDefault: true };
     this.rules.set(defaultRule.arn, defaultRule);
     return this.listenerView(listener);
@@ -178,13 +118,14 @@ export class AlbModel {
 
   addRule(spec: { listenerArn: string; priority: number; conditions: object[]; actions: Action[] }): Rule {
     if (!this.listeners.has(spec.listenerArn)) throw new AlbError('ListenerNotFound', `Listener '${spec.listenerArn}' not found`);
+    if (this.isNetwork(spec.listenerArn)) throw new Error(`${spec.listenerArn} is a Network Load Balancer's listener: NLB listeners have no rules`);
     if (this.rules.has(ruleArnOf(spec.listenerArn, String(spec.priority)))) throw new Error(`priority ${spec.priority} is already in use on ${spec.listenerArn}`);
     const rule: Rule = {
       arn: ruleArnOf(spec.listenerArn, String(spec.priority)),
       listenerArn: spec.listenerArn,
       priority: String(spec.priority),
       conditions: structuredClone(spec.conditions),
-      actions: this.resolveActions(spec.actions, [], this.listener(spec.listenerArn).protocol),
+      actions: this.resolveActions(spec.actions, [], this.listener(spec.listenerArn)),
       isDefault: false,
     };
     this.rules.set(rule.arn, rule);
@@ -256,7 +197,8 @@ export class AlbModel {
     this.enter('DescribeRules');
     if (filter.listenerArn && filter.ruleArns?.length) throw validation('A listener ARN and rule ARNs cannot be specified at the same time');
     if (filter.listenerArn) {
-      this.listener(filter.listenerArn);
+      // An NLB listener has no rules to describe: AWS answers as for a listener it does not know (as reported for GWLB listeners).
+      if (this.isNetwork(this.listener(filter.listenerArn).arn)) throw new AlbError('ListenerNotFound', `One or more listeners not found: '${filter.listenerArn}' has no rules (a Network Load Balancer's listener); use DescribeListeners`);
       return [...this.rules.values()]
         .filter((r) => r.listenerArn === filter.listenerArn)
         .sort((a, b) => (a.isDefault ? 1 : b.isDefault ? -1 : Number(a.priority) - Number(b.priority)))
@@ -297,12 +239,13 @@ export class AlbModel {
     if (change.port !== undefined && !(Number.isInteger(change.port) && change.port >= 1 && change.port <= 65535)) {
       throw validation(`Port ${change.port} is not between 1 and 65535`);
     }
-    if (change.protocol !== undefined && !['HTTP', 'HTTPS', 'TCP'].includes(change.protocol)) {
-      throw validation(`Protocol '${change.protocol}' is not one of HTTP, HTTPS, TCP`);
+    const allowed = LISTENER_PROTOCOLS[this.loadBalancer(listener.loadBalancerArn).type];
+    if (change.protocol !== undefined && !allowed.includes(change.protocol)) {
+      throw validation(`Protocol '${change.protocol}' is not one of ${allowed.join(', ')} (the lab's ${this.loadBalancer(listener.loadBalancerArn).type} load balancer listeners)`);
     }
     // Validate everything before changing anything: AWS applies a modification whole or not at all.
     const protocol = change.protocol ?? listener.protocol;
-    const actions = this.resolveActions(change.defaultActions ?? listener.defaultActions, listener.defaultActions, protocol);
+    const actions = this.resolveActions(change.defaultActions ?? listener.defaultActions, listener.defaultActions, { loadBalancerArn: listener.loadBalancerArn, protocol });
     if (change.protocol !== undefined) this.checkRulesAllow(listener, protocol);
     if (change.port !== undefined) listener.port = change.port;
     if (change.protocol !== undefined) listener.protocol = change.protocol;
@@ -315,7 +258,7 @@ export class AlbModel {
     const rule = this.rule(arn);
     // As AWS: the default rule changes only through ModifyListener.
     if (rule.isDefault) throw new AlbError('OperationNotPermitted', `Rule '${arn}' is the listener's default rule, which cannot be modified with ModifyRule; use ModifyListener to change its actions`);
-    const actions = change.actions && this.resolveActions(change.actions, rule.actions, this.listener(rule.listenerArn).protocol);
+    const actions = change.actions && this.resolveActions(change.actions, rule.actions, this.listener(rule.listenerArn));
     if (change.conditions) rule.conditions = structuredClone(change.conditions);
     if (actions) this.setActions(rule, actions);
     return this.ruleView(rule);
@@ -337,7 +280,8 @@ export class AlbModel {
     const before = 'defaultActions' in owner ? owner.defaultActions : owner.actions;
     if ('defaultActions' in owner) {
       owner.defaultActions = actions;
-      this.rule(ruleArnOf(owner.arn, 'default')).actions = actions;
+      const defaultRule = this.rules.get(ruleArnOf(owner.arn, 'default'));
+      if (defaultRule) defaultRule.actions = actions;
     } else {
       owner.actions = actions;
     }
@@ -349,77 +293,37 @@ export class AlbModel {
   /** A listener's protocol may change only if its rules' actions are allowed on the new one. */
   private checkRulesAllow(listener: Listener, protocol: Protocol): void {
     for (const rule of this.rules.values()) {
-      if (rule.listenerArn === listener.arn && !rule.isDefault) this.checkProtocol(rule.actions, protocol);
+      if (rule.listenerArn === listener.arn && !rule.isDefault) checkProtocol(rule.actions, protocol);
     }
   }
 
-  private checkProtocol(actions: Action[], protocol: Protocol): void {
-    const httpsOnly = actions.find((a) => HTTPS_ONLY_TYPES.has(a.Type ?? ''));
-    if (httpsOnly && protocol !== 'HTTPS') {
-      throw new AlbError('InvalidLoadBalancerAction', `A ${httpsOnly.Type} action is supported on HTTPS listeners only; this listener's protocol is ${protocol}`);
-    }
-  }
-
-  /** Validate actions as AWS does and return what to store: a copy as AWS describes it (see normalisedForward), with the OIDC secret resolved. */
-  private resolveActions(actions: Action[], current: Action[], protocol: Protocol): Action[] {
-    if (actions.length === 0) throw validation('At least one action must be specified');
-    if (actions.length > 1 && actions.some((a) => a.Order === undefined)) throw validation('Every action must have an order when more than one action is specified');
-    for (const a of actions) {
-      if (a.Type === undefined || !(a.Type in CONFIG_OF)) throw validation(`Action type '${a.Type}' must be one of ${Object.keys(CONFIG_OF).join(', ')}`);
-      if (a.Order !== undefined && !(Number.isInteger(a.Order) && a.Order >= 1 && a.Order <= 50_000)) throw validation(`Action order ${a.Order} is not between 1 and 50000`);
-    }
-    if (new Set(actions.map((a) => a.Order)).size !== actions.length) throw validation('Action orders must be unique');
-    const terminal = actions.filter((a) => TERMINAL_TYPES.has(a.Type ?? ''));
-    if (terminal.length !== 1) throw validation(`Exactly one forward, redirect or fixed-response action must be specified; found ${terminal.length}`);
-    const last = [...actions].sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0)).at(-1);
-    if (last !== terminal[0]) throw validation(`The ${terminal[0]?.Type} action must be the last action (highest order)`);
-    this.checkProtocol(actions, protocol);
-    return actions.map((action) => {
-      const config = CONFIG_OF[action.Type ?? ''];
-      if (config && action[config] === undefined) throw validation(`A ${action.Type} action must specify ${config}`);
-      if (action.Type === 'forward') this.validateForward(action);
-      const stored = action.Type === 'forward' ? normalisedForward(action) : structuredClone(action);
-      if (stored.AuthenticateOidcConfig) stored.AuthenticateOidcConfig = resolveOidcSecret(stored.AuthenticateOidcConfig, current);
-      return stored;
+  /** Validate actions for a listener (or a rule of it) with this protocol. */
+  private resolveActions(actions: Action[], current: Action[], listener: { loadBalancerArn: string; protocol: Protocol }): Action[] {
+    return resolveActions(actions, current, {
+      type: this.loadBalancer(listener.loadBalancerArn).type,
+      protocol: listener.protocol,
+      targetGroupProtocol: (arn) => this.targetGroups.get(arn)?.protocol,
     });
-  }
-
-  private validateForward(action: Action): void {
-    const tuples = action.ForwardConfig?.TargetGroups ?? [];
-    if (!action.TargetGroupArn && tuples.length === 0) throw validation('A forward action must specify a target group, in TargetGroupArn or ForwardConfig');
-    if (action.TargetGroupArn && tuples.length > 1) throw validation('You cannot specify both a target group ARN and a forward config with more than one target group');
-    if (action.TargetGroupArn && tuples.length === 1 && tuples[0]?.TargetGroupArn !== action.TargetGroupArn) {
-      throw validation('The target group ARN and the target group in the forward config must be the same');
-    }
-    if (tuples.length > MAX_TARGET_GROUPS_PER_FORWARD) throw validation(`A forward action can have at most ${MAX_TARGET_GROUPS_PER_FORWARD} target groups`);
-    const seen = new Set<string>();
-    for (const t of tuples) {
-      if (!t.TargetGroupArn) throw validation('Every target group in a forward config must have a target group ARN');
-      if (seen.has(t.TargetGroupArn)) throw validation(`Target group '${t.TargetGroupArn}' is specified more than once in the forward config`);
-      seen.add(t.TargetGroupArn);
-      if (t.Weight !== undefined && !(Number.isInteger(t.Weight) && t.Weight >= 0 && t.Weight <= MAX_WEIGHT)) {
-        throw validation(`Target group weight ${t.Weight} is not an integer between 0 and ${MAX_WEIGHT}`);
-      }
-    }
-    const missing = [...seen, action.TargetGroupArn].filter((arn): arn is string => arn !== undefined && !this.targetGroups.has(arn));
-    if (missing.length > 0) throw new AlbError('TargetGroupNotFound', `Target groups '${[...new Set(missing)].join(', ')}' not found`);
-    const stickiness = action.ForwardConfig?.TargetGroupStickinessConfig;
-    if (stickiness?.Enabled && stickiness.DurationSeconds === undefined) {
-      throw validation('Target group stickiness is enabled but has no DurationSeconds; give a duration between 1 and 604800 seconds');
-    }
-    if (stickiness?.Enabled && stickiness.DurationSeconds !== undefined && !(Number.isInteger(stickiness.DurationSeconds) && stickiness.DurationSeconds >= 1 && stickiness.DurationSeconds <= MAX_STICKINESS_SECONDS)) {
-      throw validation(`Stickiness duration ${stickiness.DurationSeconds} is not between 1 and ${MAX_STICKINESS_SECONDS} seconds`);
-    }
   }
 
   private loadBalancersUsing(targetGroupArn: string): string[] {
     const uses = (actions: Action[]) =>
       actions.some((a) => a.TargetGroupArn === targetGroupArn || a.ForwardConfig?.TargetGroups?.some((t) => t.TargetGroupArn === targetGroupArn));
     const lbs = new Set<string>();
-    for (const rule of this.rules.values()) {
-      if (uses(rule.actions)) lbs.add(this.listener(rule.listenerArn).loadBalancerArn);
-    }
+    // Listeners' default actions (an NLB's listeners have nothing else), then ALB rules (the default ones mirror the former).
+    for (const listener of this.listeners.values()) if (uses(listener.defaultActions)) lbs.add(listener.loadBalancerArn);
+    for (const rule of this.rules.values()) if (uses(rule.actions)) lbs.add(this.listener(rule.listenerArn).loadBalancerArn);
     return [...lbs];
+  }
+
+  private loadBalancer(arn: string): LoadBalancer {
+    const lb = this.loadBalancers.get(arn);
+    if (!lb) throw new AlbError('LoadBalancerNotFound', `Load balancer '${arn}' not found`);
+    return lb;
+  }
+
+  private isNetwork(listenerArn: string): boolean {
+    return this.loadBalancer(this.listener(listenerArn).loadBalancerArn).type === 'network';
   }
 
   private listener(arn: string): Listener {
@@ -451,47 +355,6 @@ export class AlbModel {
   private arn(resource: string): string {
     return `arn:aws:elasticloadbalancing:${this.region}:${this.accountId}:${resource}`;
   }
-}
-
-/**
- * AWS never describes an OIDC client secret, so a caller writing back what it read must set
- * UseExistingClientSecret: true instead; the flag is an instruction, not stored state.
- */
-function resolveOidcSecret(config: AuthenticateOidcConfig, current: Action[]): AuthenticateOidcConfig {
-  const { UseExistingClientSecret, ...stored } = config;
-  if (UseExistingClientSecret) {
-    if (config.ClientSecret !== undefined) throw new AlbError('InvalidLoadBalancerAction', 'You cannot both specify a client secret and set UseExistingClientSecret to true');
-    const existing = current.find((a) => a.AuthenticateOidcConfig?.ClientSecret !== undefined)?.AuthenticateOidcConfig?.ClientSecret;
-    if (existing === undefined) throw new AlbError('InvalidLoadBalancerAction', 'UseExistingClientSecret is true but there is no existing authenticate-oidc client secret to use');
-    return { ...stored, ClientSecret: existing };
-  }
-  if (config.ClientSecret === undefined) {
-    throw new AlbError('InvalidLoadBalancerAction', 'An authenticate-oidc action needs a client secret; to keep the existing one set UseExistingClientSecret to true');
-  }
-  return stored;
-}
-
-/**
- * A forward action as AWS stores and describes it: a plain TargetGroupArn also comes back as a ForwardConfig of that
- * one group at weight 1, a ForwardConfig of one group also carries TargetGroupArn, and a ForwardConfig without
- * stickiness says TargetGroupStickinessConfig { Enabled: false }.
- */
-function normalisedForward(action: Action): Action {
-  const out = structuredClone(action);
-  const tuples = out.ForwardConfig?.TargetGroups ?? [];
-  if (tuples.length === 0 && out.TargetGroupArn) out.ForwardConfig = { ...out.ForwardConfig, TargetGroups: [{ TargetGroupArn: out.TargetGroupArn, Weight: 1 }] };
-  if (tuples.length === 1 && !out.TargetGroupArn) out.TargetGroupArn = tuples[0]?.TargetGroupArn;
-  if (out.ForwardConfig && !out.ForwardConfig.TargetGroupStickinessConfig) out.ForwardConfig.TargetGroupStickinessConfig = { Enabled: false };
-  return out;
-}
-
-/** Actions as Describe* returns them: a copy without OIDC client secrets. */
-function describedActions(actions: Action[]): Action[] {
-  return actions.map((action) => {
-    const copy = structuredClone(action);
-    if (copy.AuthenticateOidcConfig) delete copy.AuthenticateOidcConfig.ClientSecret;
-    return copy;
-  });
 }
 
 /** `…:listener/app/web/LB/L` + key → `…:listener-rule/app/web/LB/L/<id>`. */

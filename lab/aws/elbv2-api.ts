@@ -1,4 +1,4 @@
-// ELBv2-compatible HTTP API over the lab ALB model: the AWS query protocol (form-encoded requests, XML
+// ELBv2-compatible HTTP API over the lab's ELBv2 model (ALBs and NLBs): the AWS query protocol (form-encoded requests, XML
 // replies and errors; service-protocols.ts) for the operations the rollout uses, so unchanged SDK clients and
 // the AWS CLI can point at it. Describe* page like AWS (PageSize 1–400, Marker → NextMarker); requests are
 // rate-limited by token buckets at ELBv2's rates (throttle.ts).
@@ -10,7 +10,8 @@ import { ELBV2_RATES, TokenBuckets, type ThrottleOption } from './throttle.ts';
 
 /** Stand-ins for fields the model does not track. */
 const VPC_ID = 'vpc-0a1b2c3d4e5f67890';
-const ALB_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';
+/** us-east-1's canonical hosted zones of ALBs and NLBs (the lab's region). */
+const HOSTED_ZONE_ID = { application: 'Z35SXDOTRQ7X7K', network: 'Z26RNL4JYFTOTI' } as const;
 
 /** The non-string members of an Action (everything else is text in the query protocol). */
 const ACTION_TYPES: TypeSpec = {
@@ -61,15 +62,15 @@ const OPERATIONS: Record<string, Handler> = {
       lbs.map((lb) => ({
         LoadBalancerArn: lb.arn,
         DNSName: lb.dnsName,
-        CanonicalHostedZoneId: ALB_HOSTED_ZONE_ID,
+        CanonicalHostedZoneId: HOSTED_ZONE_ID[lb.type],
         CreatedTime: lb.createdAt,
         LoadBalancerName: lb.name,
         Scheme: 'internet-facing',
         VpcId: VPC_ID,
         State: { Code: 'active' },
-        Type: 'application',
+        Type: lb.type,
         AvailabilityZones: [],
-        SecurityGroups: [],
+        ...(lb.type === 'application' ? { SecurityGroups: [] } : {}),
         IpAddressType: 'ipv4',
       })),
       p,
@@ -230,7 +231,8 @@ function targetGroupShape(tg: TargetGroup & { loadBalancerArns: string[] }) {
     Matcher: { HttpCode: '200' },
     LoadBalancerArns: tg.loadBalancerArns,
     TargetType: 'ip',
-    ProtocolVersion: 'HTTP1',
+    // Only HTTP/HTTPS target groups have a protocol version.
+    ...(tg.protocol === 'TCP' ? {} : { ProtocolVersion: 'HTTP1' }),
     IpAddressType: 'ipv4',
   };
 }

@@ -14,7 +14,7 @@ export function elbDimensions(targetGroupArn: string, loadBalancerArn: string): 
 export async function elbv2Backend(
   lab: { model: AlbModel; loadBalancerArn: string; listenerArn: string; blueArn: string; greenArn: string },
   plane: Pick<LabBackend, 'trafficUrl' | 'weights' | 'weightHistory' | 'close'>,
-): Promise<Omit<LabBackend, 'notes' | 'requestsPerConnection'>> {
+): Promise<LabBackend> {
   const api = await startElbv2Api(lab.model);
   return {
     target: { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn },

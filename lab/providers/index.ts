@@ -4,6 +4,7 @@ import type { LabProvider, LabProviderName } from './provider.ts';
 
 export const LAB_PROVIDERS: Partial<Record<LabProviderName, () => Promise<LabProvider>>> = {
   alb: async () => (await import('./alb.ts')).albLab,
+  nlb: async () => (await import('./nlb.ts')).nlbLab,
 };
 
 /** Names `--provider` accepts. */

@@ -44,6 +44,8 @@ export interface LabBackend {
    * (default ELBv2's, lambdas/domain/weights.ts weightsFor).
    */
   planWeights?(percent: number): { stable: number; canary: number };
+  /** Added for NLB: appended to each progress line (e.g. open connections per side). */
+  progress?(): string;
   close(): Promise<void>;
 }
 

@@ -146,7 +146,7 @@ export function forwardWeights(actions: readonly Action[]): Record<string, numbe
 }
 
 /** A target group drawn with probability weight / total; undefined if all weights are 0. */
-function pick(weights: Record<string, number>, random: () => number): string | undefined {
+export function pick(weights: Record<string, number>, random: () => number): string | undefined {
   const entries = Object.entries(weights).filter(([, w]) => w > 0);
   let r = random() * entries.reduce((sum, [, w]) => sum + w, 0);
   for (const [arn, w] of entries) {
