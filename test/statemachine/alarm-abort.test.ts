@@ -90,6 +90,6 @@ describe('abort on alarm through the real state machine', () => {
       },
     });
     expect(await r.result).toMatchObject({ status: 'SUCCEEDED' });
-    expect(bench.weights()).toEqual({ [BLUE]: 0, [GREEN]: 2, [OTHER]: 1 });
+    expect(bench.weights()).toEqual({ [BLUE]: 0, [GREEN]: 1, [OTHER]: 1 });
   });
 });
