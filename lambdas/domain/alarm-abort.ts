@@ -93,6 +93,6 @@ export function planAbort(alarm: string, f: ExecutionFacts): AbortPlan {
 
 /** The StopExecution cause (also the record's reason and Slack's): names the alarm and CloudWatch's reason. */
 export function abortCause(alarm: string, reason: string): string {
-  const why = reason ? `: ${reason}` : '';
+  const why = reason ? `: ${reason.replace(/\.\s*$/, '')}` : '';
   return `alarm ${alarm} went into ALARM${why}; aborted at once by the alarm event, original weights restored`.slice(0, 32_000);
 }

@@ -124,11 +124,12 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
     if (lateShiftUndone) log.warn('a Shift still running after the stop wrote after the restore; restored again', { executionArn, found: again.before?.weights });
     await books.step('lock release', () => db.releaseLock(lockKey, executionArn));
   }
+  const said = settledByAlarmAbort ? `${cause.replace('restored by the safety net', 'restored by the abort on alarm')}; the safety net re-checked` : cause;
   return withBooks(
     {
       outcome: 'rolled-back',
       executionArn,
-      cause: cause + (tampered ? `; ${tampered.message}` : ''),
+      cause: said + (tampered ? `; ${tampered.message}` : ''),
       restored: first.after.weights,
       ...(tampered ? { tampered } : {}),
       ...(lateShiftUndone ? { lateShiftUndone } : {}),
