@@ -23,6 +23,7 @@ import { BUNDLE, REPO_ROOT, handlerEntry } from './bundle.ts';
 import type { HandlerName } from './handlers.ts';
 import { ITEM_ACCESS, OPERATOR_ITEM_ACCESS, executionLogGroupName, itemStatements, reserveConcurrency } from './least-privilege.ts';
 import { CanaryAlarms, type CanaryAlarmsProps } from './canary-alarms.ts';
+import { addAlarmAbort, alarmAbortFunctionOptions } from './alarm-abort.ts';
 import { addRestoreResilience } from './restore-resilience.ts';
 import { addSchedules } from './schedules.ts';
 import { addWorkflowAlarms } from './workflow-alarms.ts';
@@ -95,7 +96,7 @@ export interface CanarySwitchProps {
 }
 
 /** One function per ASL task, plus the safety net and the Slack endpoint. */
-type FunctionId = 'Prepare' | 'Shift' | 'Evaluate' | 'Finalize' | 'Rollback' | 'SafetyNet' | 'RequestApproval' | 'SlackCallback';
+type FunctionId = 'Prepare' | 'Shift' | 'Evaluate' | 'Finalize' | 'Rollback' | 'SafetyNet' | 'RequestApproval' | 'SlackCallback' | 'AlarmAbort';
 
 type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem';
 
@@ -130,6 +131,7 @@ const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
   SafetyNet: { handler: 'rollback', description: 'Safety net: restore the original after an execution ended ABORTED, TIMED_OUT or FAILED', table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
   RequestApproval: { handler: 'request-approval', description: 'Park the task token and ask for approval in Slack', table: [PUT], slackTable: [GET], elbRead: false, elbModify: false, alarms: true, slack: true },
   SlackCallback: { handler: 'slack-callback', description: 'Slack interactivity: Approve / Reject clicks (signature-checked)', table: [GET, UPDATE, PUT], slackTable: [], elbRead: false, elbModify: false, alarms: false, slack: true },
+  AlarmAbort: { handler: 'alarm-abort', description: 'Abort on alarm: restore and stop every running rollout that watches an alarm entering ALARM', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
 };
 
 /** The ASL's `${…}` placeholders, and the function each one names. */
@@ -161,6 +163,8 @@ export class CanarySwitch extends Construct {
   readonly functions: Partial<Record<FunctionId, NodejsFunction>> = {};
   readonly safetyNetRule: events.Rule;
   readonly safetyNetDeadLetters: sqs.Queue;
+  /** The abort-on-alarm rule and the alarm on its function's errors. */
+  readonly alarmAbort: ReturnType<typeof addAlarmAbort>;
   readonly alarms: cloudwatch.Alarm[];
   /** What the canary-switch CLI needs (start, watch, approve, abort); attach it to operators' roles. */
   readonly operatorPolicy: iam.ManagedPolicy;
@@ -249,6 +253,7 @@ export class CanarySwitch extends Construct {
           ? // 15 minutes: it keeps retrying a failing restore for as long as it may run (docs/failure-modes.md).
             { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6), timeout: Duration.minutes(15) }
           : {}),
+        ...(fnId === 'AlarmAbort' ? alarmAbortFunctionOptions(this.safetyNetDeadLetters) : {}),
       });
       const tableActions = [...new Set([...spec.table, ...(props.slack && spec.slack ? spec.slackTable : [])])];
       // Each action on the items it needs only (partition key prefixes; infra/least-privilege.ts).
@@ -312,6 +317,9 @@ export class CanarySwitch extends Construct {
       },
       targets: [new targets.LambdaFunction(safetyNet, { deadLetterQueue: this.safetyNetDeadLetters, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
+
+    // Abort on alarm (infra/alarm-abort.ts): seconds after a watched alarm fires, not a poll period.
+    this.alarmAbort = addAlarmAbort(this, { fn: make('AlarmAbort'), stateMachine: this.stateMachine, table: this.table, deadLetters: this.safetyNetDeadLetters, topicArn: props.alarmTopicArn });
 
     if (props.slack) {
       const callback = make('SlackCallback');

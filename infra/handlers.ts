@@ -2,5 +2,5 @@
 // published declarations name HandlerName, and a CDK app that installs canary-switch has no esbuild.
 
 /** Every Lambda handler file (lambdas/handlers/<name>.ts, each `export async function handler`). */
-export const HANDLERS = ['prepare', 'shift', 'evaluate', 'finalize', 'rollback', 'request-approval', 'slack-callback'] as const;
+export const HANDLERS = ['prepare', 'shift', 'evaluate', 'finalize', 'rollback', 'request-approval', 'slack-callback', 'alarm-abort'] as const;
 export type HandlerName = (typeof HANDLERS)[number];

@@ -5,14 +5,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /** Partition key prefixes of the table (lambdas/providers/store.ts). */
-export type ItemPrefix = 'lock#' | 'rollout#' | 'audit#' | 'approval#';
-export type ItemAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem';
+export type ItemPrefix = 'lock#' | 'rollout#' | 'audit#' | 'approval#' | 'watch#';
+export type ItemAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
 type Access = Partial<Record<ItemAction, ItemPrefix[]>>;
 
 const GET = 'dynamodb:GetItem';
 const PUT = 'dynamodb:PutItem';
 const UPDATE = 'dynamodb:UpdateItem';
 const DELETE = 'dynamodb:DeleteItem';
+const QUERY = 'dynamodb:Query';
 
 /**
  * The items each role's store calls touch, by action. The actions themselves come from the
@@ -20,14 +21,17 @@ const DELETE = 'dynamodb:DeleteItem';
  * - The Slack notifier (every function that posts) reads the rollout record for its thread, and
  *   Prepare stores the thread (UpdateItem rollout#).
  * - The Slack callback writes approvals and its audit entry, never a rollout record or a lock.
+ * - watch#<alarm>: Prepare writes them, every end removes them, the alarm abort Queries them.
  */
 export const ITEM_ACCESS: Record<string, Access> = {
-  Prepare: { [GET]: ['lock#', 'rollout#'], [PUT]: ['lock#', 'rollout#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
+  Prepare: { [GET]: ['lock#', 'rollout#'], [PUT]: ['lock#', 'rollout#', 'watch#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
   Shift: { [GET]: ['rollout#'], [PUT]: ['audit#'] },
   Evaluate: {},
-  Finalize: { [GET]: ['rollout#'], [PUT]: ['audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
-  Rollback: { [GET]: ['rollout#'], [PUT]: ['rollout#', 'audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
-  SafetyNet: { [GET]: ['rollout#'], [PUT]: ['rollout#', 'audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
+  Finalize: { [GET]: ['rollout#'], [PUT]: ['audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },
+  Rollback: { [GET]: ['rollout#'], [PUT]: ['rollout#', 'audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },
+  SafetyNet: { [GET]: ['rollout#'], [PUT]: ['rollout#', 'audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },
+  // Never the lock: the safety net that its StopExecution triggers releases it after its re-check.
+  AlarmAbort: { [QUERY]: ['watch#'], [GET]: ['rollout#'], [PUT]: ['audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['watch#'] },
   RequestApproval: { [GET]: ['rollout#'], [PUT]: ['approval#'] },
   SlackCallback: { [GET]: ['approval#', 'rollout#'], [PUT]: ['audit#'], [UPDATE]: ['approval#'] },
 };
@@ -66,7 +70,7 @@ export function itemStatements(tableArn: string, who: string, access: Access, ac
  * account's unreserved pool (which must keep at least 100), so a new account with a concurrency
  * quota of 10 must ask for a higher quota first.
  */
-export const RESERVED_CONCURRENCY: Record<string, number> = { Rollback: 5, SafetyNet: 5, SlackCallback: 2 };
+export const RESERVED_CONCURRENCY: Record<string, number> = { Rollback: 5, SafetyNet: 5, AlarmAbort: 5, SlackCallback: 2 };
 
 export function reserveConcurrency(fn: lambda.Function, fnId: string): void {
   const n = RESERVED_CONCURRENCY[fnId];

@@ -2,8 +2,18 @@
 // the shape Step Functions returns (ExecutionStarted, TaskStateEntered, LambdaFunctionSucceeded,
 // TaskStateExited; forward or reverse, paginated). The safety net reads an execution's original
 // from the history; in the lab and the state-machine tests this is the history it reads.
-// It serves that one call: anything else is refused.
-import { GetExecutionHistoryCommand, type GetExecutionHistoryCommandOutput, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+// It serves that call, and DescribeExecution / StopExecution for the alarm abort (status, and a stop
+// that aborts the local run with the error and cause it names); anything else is refused.
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  StopExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  type GetExecutionHistoryCommandOutput,
+  type HistoryEvent,
+  type SFNClient,
+  type StopExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
 import type { WorkflowEvent } from './local-workflow.ts';
 
 interface LocalRun {
@@ -11,6 +21,12 @@ interface LocalRun {
   startedAt: number;
   events: WorkflowEvent[];
   taskStates: Set<string>;
+  /** RUNNING until the run ends (local-workflow.ts sets the end). */
+  status?: string;
+  /** Aborts the local run (StopExecution). */
+  abort?: () => void;
+  /** What StopExecution named. */
+  stopped?: { error?: string; cause?: string };
 }
 
 class LocalExecutionHistory {
@@ -20,11 +36,36 @@ class LocalExecutionHistory {
     this.runs.set(executionArn, run);
   }
 
-  async send(command: unknown): Promise<GetExecutionHistoryCommandOutput> {
-    if (!(command instanceof GetExecutionHistoryCommand)) throw new Error(`the local Step Functions history serves GetExecutionHistory only, not ${(command as object)?.constructor?.name}`);
-    const { executionArn, reverseOrder, maxResults = 100, nextToken } = command.input;
+  /** The run ended with `status` (ABORTED after a stop keeps the stop's error and cause). */
+  ended(executionArn: string, status: string): void {
+    const run = this.runs.get(executionArn);
+    if (run) run.status = status;
+  }
+
+  /** The error and cause StopExecution named for this run, if it was stopped. */
+  stopOf(executionArn: string): { error?: string; cause?: string } | undefined {
+    return this.runs.get(executionArn)?.stopped;
+  }
+
+  async send(command: unknown): Promise<GetExecutionHistoryCommandOutput | DescribeExecutionCommandOutput | StopExecutionCommandOutput> {
+    const known = command instanceof GetExecutionHistoryCommand || command instanceof DescribeExecutionCommand || command instanceof StopExecutionCommand;
+    if (!known) throw new Error(`the local Step Functions history serves GetExecutionHistory, DescribeExecution and StopExecution only, not ${(command as object)?.constructor?.name}`);
+    const executionArn = command.input.executionArn;
     const run = executionArn ? this.runs.get(executionArn) : undefined;
     if (!run) throw Object.assign(new Error(`Execution Does Not Exist: '${executionArn}'`), { name: 'ExecutionDoesNotExist', $metadata: { httpStatusCode: 400 } });
+    const status = run.status ?? 'RUNNING';
+    if (command instanceof DescribeExecutionCommand) {
+      return { executionArn, stateMachineArn: executionArn!.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''), status: status as never, startDate: new Date(run.startedAt), input: JSON.stringify(run.input), ...(run.stopped ?? {}), $metadata: { httpStatusCode: 200 } };
+    }
+    if (command instanceof StopExecutionCommand) {
+      if (status === 'RUNNING') {
+        run.stopped = { ...(command.input.error ? { error: command.input.error } : {}), ...(command.input.cause ? { cause: command.input.cause } : {}) };
+        run.status = 'ABORTED';
+        run.abort?.();
+      }
+      return { stopDate: new Date(), $metadata: { httpStatusCode: 200 } };
+    }
+    const { reverseOrder, maxResults = 100, nextToken } = command.input;
     const all = history(run);
     if (reverseOrder) all.reverse();
     const start = nextToken ? Number(nextToken) : 0;

@@ -114,7 +114,7 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
   const events: WorkflowEvent[] = [];
   const definition = loadDefinition();
   const taskStates = new Set(Object.entries(definition.States).filter(([, s]) => s.Type === 'Task').map(([n]) => n));
-  localHistory.register(options.executionArn, { input, startedAt: Date.now(), events, taskStates });
+  localHistory.register(options.executionArn, { input, startedAt: Date.now(), events, taskStates, status: 'RUNNING', abort: () => execution.abort() });
   const drained = (async () => {
     for await (const e of execution.eventLogs) {
       const ev = e as unknown as { type: string; timestamp: number; input?: unknown; output?: unknown; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: unknown };
@@ -132,6 +132,7 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
   );
   // Resolve only once the event log is complete, so callers see every state the run entered.
   const result = Promise.all([settled, drained]).then(async ([r]) => {
+    localHistory.ended(options.executionArn, r.status);
     if (options.safetyNet !== false && (r.status === 'ABORTED' || (r.status === 'FAILED' && r.error !== 'RolledBack'))) {
       // What the deployed EventBridge rule does for ABORTED / TIMED_OUT / FAILED executions; the
       // handler reads the original from this run's history, as it reads Step Functions' in AWS.
@@ -139,7 +140,8 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
       const outcome = await rollback({
         source: 'aws.states',
         'detail-type': 'Step Functions Execution Status Change',
-        detail: { executionArn: options.executionArn, status: r.status, input: JSON.stringify(input), ...(r.status === 'FAILED' ? { error: r.error, cause: r.cause } : {}) },
+        // A stop (the alarm abort's StopExecution) names its error and cause, as the event does in AWS.
+        detail: { executionArn: options.executionArn, status: r.status, input: JSON.stringify(input), ...(r.status === 'FAILED' ? { error: r.error, cause: r.cause } : (localHistory.stopOf(options.executionArn) ?? {})) },
       });
       events.push({ type: 'SafetyNet', at: Date.now(), output: outcome });
     }

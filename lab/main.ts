@@ -71,6 +71,8 @@ const program = new Command('lab')
     }
     const steps = list(opts.steps);
     const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
+    // `--poll 30` alone (the real default poll): each step bakes at least one poll.
+    const bake = program.getOptionValueSource('bake') === 'default' ? Math.max(opts.bake, poll) : opts.bake;
     const approvalsBefore = list(opts.approveBefore);
     // Same validation as the console input, so a bad flag gets the same clear message.
     const checked = validateInput({
@@ -80,7 +82,7 @@ const program = new Command('lab')
         canary: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/0',
       },
       steps,
-      bakeSeconds: opts.bake,
+      bakeSeconds: bake,
       pollSeconds: poll,
       approvals: { before: approvalsBefore.filter((p) => steps.includes(p)), timeoutSeconds: 60 },
     });
@@ -106,7 +108,7 @@ const program = new Command('lab')
       provider: opts.provider,
       scenario: opts.scenario,
       steps,
-      bakeSeconds: opts.bake,
+      bakeSeconds: bake,
       pollSeconds: poll,
       rate: opts.rate,
       approvalsBefore: approvalsBefore.filter((p) => steps.includes(p)),
@@ -123,10 +125,11 @@ const program = new Command('lab')
     process.exitCode = report.correct ? 0 : 1;
   });
 
-/** When the alarm first went into ALARM, and that the next poll caught it (the poll, not the alarm, sets the pace). */
+/** When the alarm first went into ALARM, and what caught it: its EventBridge event at once, or the next poll (then the poll sets the pace). */
 function firstAlarm(r: LabReport): string {
   if (r.firstAlarmAt === undefined || r.faultAt === undefined || r.decidedAt === undefined || r.firstAlarmAt > r.decidedAt) return '';
-  return `; first ALARM after ${((r.firstAlarmAt - r.faultAt) / 1000).toFixed(2)} s, caught ${((r.decidedAt - r.firstAlarmAt) / 1000).toFixed(2)} s later by the next poll`;
+  const by = r.detectedBy === 'alarm event' ? "by the alarm's EventBridge event (abort on alarm)" : 'by the next poll';
+  return `; first ALARM after ${((r.firstAlarmAt - r.faultAt) / 1000).toFixed(2)} s, caught ${((r.decidedAt - r.firstAlarmAt) / 1000).toFixed(2)} s later ${by}`;
 }
 
 function integer(name: string) {
@@ -167,7 +170,13 @@ function summary(r: LabReport, svg: string): string {
     `outcome       ${r.outcome}${r.cause ? ` — ${r.cause}` : ''}`,
     `duration      ${seconds(r.durationMs)}`,
     `requests      ${r.requests.sent} sent, ${r.requests.failed} failed (${failedPct}%); blue answered ${r.requests.byService.blue ?? 0}, green ${r.requests.byService.green ?? 0}`,
-    ...(r.outcome === 'rolled-back' ? [`MTTD          ${seconds(r.mttdMs)} (green misbehaving → rollback decided${firstAlarm(r)})`, `MTTR          ${seconds(r.mttrMs)} (decision → original weights live on the proxy)`] : []),
+    ...(r.outcome === 'rolled-back'
+      ? [
+          `MTTD          ${seconds(r.mttdMs)} (green misbehaving → rollback decided${firstAlarm(r)})`,
+          `MTTR          ${seconds(r.mttrMs)} (decision → original weights live on the proxy)`,
+          ...(r.detectedBy ? [`rolled back   by ${r.detectedBy === 'alarm event' ? 'the alarm event path (EventBridge → alarm abort)' : 'the poll (Evaluate → Rollback)'}; alarm → original live ${seconds(r.alarmToRestoredMs)}`] : []),
+        ]
+      : []),
     `weights       original: ${weights(r.originalWeights)}; final: ${weights(r.finalWeights)}`,
     `timeline      ${svg}`,
     `verdict       ${r.correct ? (r.rejected ? `PASS: rejected by you → rolled back to the original weights` : 'PASS: the workflow did the right thing') : 'FAIL: the workflow did not do what this scenario calls for'}`,

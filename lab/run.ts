@@ -12,6 +12,7 @@ import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
 import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
+import { startAlarmEventPath } from './alarm-event-path.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
 import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
 import { startBursts, type Bursts } from './traffic/bursts.ts';
@@ -48,6 +49,8 @@ export interface LabOptions {
    * `targetGroups: [blue, green]` and Prepare picks the direction: blue → green, then green → blue, …
    */
   releases?: number;
+  /** Deliver the lab CloudWatch's ALARM state changes to the alarm-abort handler, as the stack's rule does (default true; false: polling alone). */
+  alarmEvents?: boolean;
 }
 
 export interface LabReport {
@@ -73,6 +76,10 @@ export interface LabReport {
   restoredAt?: number;
   mttdMs?: number;
   mttrMs?: number;
+  /** What rolled it back: the alarm's EventBridge event (alarm-abort handler) or a poll (Evaluate → Rollback). */
+  detectedBy?: 'alarm event' | 'poll';
+  /** The watched alarm's first ALARM after the fault → the original weights live. */
+  alarmToRestoredMs?: number;
   originalWeights: Record<string, number>;
   finalWeights: Record<string, number>;
   /** The ids of blue and green in the weights (ELBv2: the target groups' ARNs). */
@@ -138,9 +145,12 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     AWS_ACCESS_KEY_ID: 'lab',
     AWS_SECRET_ACCESS_KEY: 'lab',
     TABLE_NAME: 'canary-switch-lab',
+    // The safety net's wait for a Shift still running after a stop: in-process tasks end in moments.
+    SHIFT_GRACE_SECONDS: process.env.SHIFT_GRACE_SECONDS ?? '2',
   });
   resetClients();
   await new DynamoDBClient({}).send(new CreateTableCommand(createTableInput('canary-switch-lab')));
+  const eventPath = options.alarmEvents === false ? undefined : startAlarmEventPath(alarms, print);
 
   const originalWeights = backend.weights();
   const startedAt = Date.now();
@@ -197,8 +207,9 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   let endsRight = true;
   let rejected: LabReport['rejected'];
   const approved: NonNullable<LabReport['approved']> = [];
+  let executionArn = '';
   for (let release = 1; release <= releases; release++) {
-    const executionArn = `arn:aws:states:us-east-1:123456789012:execution:canary-switch-lab:${options.scenario}-${startedAt}${releases > 1 ? `-${release}` : ''}`;
+    executionArn = `arn:aws:states:us-east-1:123456789012:execution:canary-switch-lab:${options.scenario}-${startedAt}${releases > 1 ? `-${release}` : ''}`;
     if (releases > 1) print(`── release ${release} of ${releases}: targetGroups [blue, green], direction decided at start from live weights`);
     const run = runWorkflow(input, {
       executionArn,
@@ -250,8 +261,11 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   // Keep traffic flowing a moment so the timeline shows what users get after the decision.
   await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2000));
   const loadResult = await load.stop();
+  await eventPath?.idle();
 
-  const decidedAt = events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
+  // The alarm event's abort, or the poll's Rollback state: whichever decided first.
+  const abortedBy = eventPath?.abortOf(executionArn);
+  const decidedAt = abortedBy?.deliveredAt ?? events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
   const restoredAt = decidedAt ? backend.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
   const finalWeights = backend.weights();
   if (restoredAt !== undefined && backend.requestsPerConnection) {
@@ -259,7 +273,9 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     const late = loadResult.outcomes.filter((o) => o.service === 'green' && o.startedAt >= restoredAt);
     print(`  after the weights were restored, green still answered ${late.length} request${late.length === 1 ? '' : 's'} on connections opened before (the last ${late.length ? `${((Math.max(...late.map((o) => o.startedAt)) - restoredAt) / 1000).toFixed(2)} s` : 'n/a'} after the restore)`);
   }
-  const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
+  const rolledBack = (result.status === 'FAILED' && result.error === 'RolledBack') || (result.status === 'ABORTED' && abortedBy !== undefined);
+  const outcome = result.status === 'SUCCEEDED' ? 'promoted' : rolledBack ? 'rolled-back' : 'failed';
+  const firstAlarmAt = faultAt === undefined ? undefined : alarms.transitions().find((t) => t.at >= faultAt! && t.to === 'ALARM' && LAB_ALARMS.includes(t.name))?.at;
   // A rejected approval means "roll back", whatever green does.
   const expected = options.scenario === 'healthy' && !rejected ? 'promoted' : 'rolled-back';
   if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
@@ -275,17 +291,19 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     expected,
     outcome,
     correct: outcome === expected && endsRight,
-    cause: result.status === 'FAILED' ? result.cause : undefined,
+    cause: result.status === 'FAILED' ? result.cause : abortedBy?.result?.executions.find((e) => e.executionArn === executionArn)?.why,
     startedAt,
     durationMs: finishedAt - startedAt,
     observedMs: Date.now() - startedAt,
     requests: { sent: loadResult.sent, ok: loadResult.ok, failed: loadResult.failed, byService: loadResult.byService },
     faultAt,
-    firstAlarmAt: faultAt === undefined ? undefined : alarms.transitions().find((t) => t.at >= faultAt! && t.to === 'ALARM' && LAB_ALARMS.includes(t.name))?.at,
+    firstAlarmAt,
     decidedAt,
     restoredAt,
     mttdMs: faultAt !== undefined && decidedAt !== undefined ? decidedAt - faultAt : undefined,
     mttrMs: decidedAt !== undefined && restoredAt !== undefined ? restoredAt - decidedAt : undefined,
+    ...(decidedAt !== undefined ? { detectedBy: abortedBy ? ('alarm event' as const) : ('poll' as const) } : {}),
+    ...(firstAlarmAt !== undefined && restoredAt !== undefined ? { alarmToRestoredMs: restoredAt - firstAlarmAt } : {}),
     originalWeights,
     finalWeights,
     targets: { blueArn: lab.blueArn, greenArn: lab.greenArn },

@@ -9,6 +9,7 @@
 // datapoints count as not breaching). Reason, timestamp and a history item change only on transitions.
 import type { AlarmRecord, AlarmSource, AlarmStateValue } from '../aws/cloudwatch-api.ts';
 import type { AlarmHistoryRecord, AlarmHistorySource } from '../aws/cloudwatch-history.ts';
+import { alarmStateChangeEvent, type AlarmStateChangeEvent } from './alarm-events.ts';
 import type { TrafficMetrics, WindowStats } from './metrics.ts';
 
 export interface MetricAlarmDefinition {
@@ -78,6 +79,7 @@ export class LabAlarms implements AlarmSource, AlarmHistorySource {
   private readonly history: AlarmTransition[] = [];
   private readonly createdAt: Date;
   private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((event: AlarmStateChangeEvent) => void)[] = [];
 
   constructor(
     private readonly metrics: TrafficMetrics,
@@ -111,8 +113,21 @@ export class LabAlarms implements AlarmSource, AlarmHistorySource {
       const current = this.current(def.name);
       if (next.value === current.value) continue;
       this.status.set(def.name, { ...next, updatedAt: new Date(stamp) });
-      this.history.push({ at: stamp, name: def.name, type: def.type, from: current.value, to: next.value, fromReason: current.reason, reason: next.reason, reasonData: next.reasonData });
+      const transition: AlarmTransition = { at: stamp, name: def.name, type: def.type, from: current.value, to: next.value, fromReason: current.reason, reason: next.reason, reasonData: next.reasonData };
+      this.history.push(transition);
+      this.emit(transition, current.updatedAt.getTime());
     }
+  }
+
+  /** Like CloudWatch to EventBridge: every state change as a "CloudWatch Alarm State Change" event, delivered asynchronously. */
+  onStateChange(listener: (event: AlarmStateChangeEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(t: AlarmTransition, previousAt: number): void {
+    if (this.listeners.length === 0) return;
+    const event = alarmStateChangeEvent(t, previousAt, { region: this.options.region ?? 'us-east-1', accountId: this.options.accountId ?? '123456789012' });
+    for (const listener of this.listeners) setImmediate(() => listener(event));
   }
 
   /**

@@ -43,6 +43,8 @@ export async function handler(state: RolloutState): Promise<RolloutSummary> {
   await books.step('audit', () => db.audit(state.executionArn, { at: at.toISOString(), action: 'promote', to: final.weights, by: state.executionArn, why }, 'promote'));
   await books.step('record status', () => db.setStatus(state.executionArn, 'promoted', why));
   await books.step('lock release', () => db.releaseLock(state.lockKey, state.executionArn));
+  // The alarm abort no longer needs to find it; a stale watch item is harmless (never a failure here).
+  await db.unwatchAlarms(state.executionArn, state.input.alarms).catch((err: unknown) => logWarn('removing the watch items failed; they expire', { executionArn: state.executionArn, error: (err as Error).message }));
   // Retried by the state machine as Transient: a step that already succeeded is a no-op next time.
   if (books.failed.length > 0) throw bookkeepingError(books.failed.join('; '), true);
   log.info('promoted', { executionArn: state.executionArn, durationSeconds, finalWeights: final.weights });

@@ -57,6 +57,8 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
     ]);
     const startedAt = event.startTime ?? now().toISOString();
     await db.putRollout({ executionArn: event.executionArn, status: 'running', target, original, lockKey, startedAt, ...(input.slack ? { slack: { channel: input.slack.channel } } : {}) });
+    // The alarm abort finds running rollouts by alarm (alarm-abort.ts); removed when the rollout ends.
+    await db.watchAlarms(event.executionArn, input.alarms, lockSeconds);
     log.info('rollout prepared', { executionArn: event.executionArn, what, direction: directionText(target), steps: input.steps, original: original.weights });
     await notifySafely({ kind: 'started', executionArn: event.executionArn, steps: input.steps, listener: what, direction: directionText(target) }, input.slack?.channel, logWarn);
     return {

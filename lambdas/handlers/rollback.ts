@@ -42,7 +42,7 @@ async function fromStateMachine(state: Partial<RolloutState>): Promise<RollbackR
   if (!original || !input?.target || !lockKey) throw new TypeError(`rollback of ${executionArn} needs the rollout state Prepare returned (original, input.target, lockKey)`);
   const cause = rollbackCause(state);
   const { before, after } = await restoreOnce(input.target, original, executionArn, 'state-machine');
-  const books = await settle({ executionArn, lockKey, by: 'state-machine', cause, before, after, channel: input.slack?.channel });
+  const books = await settle({ executionArn, lockKey, by: 'state-machine', cause, before, after, channel: input.slack?.channel, alarms: input.alarms });
   const told = cause + books.suffix('the safety net retries it');
   return { outcome: 'rolled-back', executionArn, cause: told, restored: after.weights, ...(books.failed.length > 0 ? { bookkeepingFailed: books.failed } : {}) };
 }
@@ -64,11 +64,8 @@ export async function restoreOnce(target: Target, original: ForwardState, execut
   }
 }
 
-/**
- * After a restore: audit it (once), mark the record rolled back, release the lock (unless the
- * caller keeps it a while longer), tell Slack.
- */
-export async function settle(r: {
+/** What settle() needs to know about a restore. */
+export interface Settlement {
   executionArn: string;
   lockKey: string;
   by: string;
@@ -77,14 +74,34 @@ export async function settle(r: {
   after: ForwardState;
   channel?: string | undefined;
   keepLock?: boolean;
-}): Promise<Bookkeeping> {
+  /** The alarms the rollout watched: their watch items go (a stale one is harmless, so never reported). */
+  alarms?: readonly string[] | undefined;
+}
+
+/**
+ * After a restore: audit it (once), mark the record rolled back, release the lock (unless the
+ * caller keeps it a while longer), tell Slack.
+ */
+export async function settle(r: Settlement): Promise<Bookkeeping> {
+  const books = await recordRollback(r);
+  await tellRollback(r, books);
+  return books;
+}
+
+/** settle() without telling: audit, record status, lock, watch items. */
+export async function recordRollback(r: Settlement): Promise<Bookkeeping> {
   const db = store();
   const books = new Bookkeeping(r.executionArn, now, logWarn);
   const at = now().toISOString();
   await books.step('audit', () => db.audit(r.executionArn, { at, action: 'rollback', ...(r.before ? { from: r.before.weights } : {}), to: r.after.weights, by: r.by, why: r.cause }, 'rollback'));
   await books.step('record status', () => db.setStatus(r.executionArn, 'rolled-back', r.cause));
   if (!r.keepLock) await books.step('lock release', () => db.releaseLock(r.lockKey, r.executionArn));
+  if (r.alarms?.length) await db.unwatchAlarms(r.executionArn, r.alarms).catch((err: unknown) => logWarn('removing the watch items failed; they expire', { executionArn: r.executionArn, error: (err as Error).message }));
+  return books;
+}
+
+/** settle()'s telling: the log line and Slack. */
+export async function tellRollback(r: Settlement, books: Bookkeeping): Promise<void> {
   log.warn('rolled back', { executionArn: r.executionArn, cause: r.cause, by: r.by, restored: r.after.weights, bookkeepingFailed: books.failed });
   await notifySafely({ kind: 'rolled-back', executionArn: r.executionArn, reason: r.cause, restored: r.after.weights }, r.channel, logWarn);
-  return books;
 }

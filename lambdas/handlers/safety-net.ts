@@ -13,6 +13,7 @@
 //                                the dead-letter queue), then bookkeeping, best effort.
 // DynamoDB is used only for bookkeeping and for the Shift stand-down flag, never to decide.
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { ALARM_ABORT_ERROR } from '../domain/alarm-abort.ts';
 import type { ForwardState } from '../domain/rollout.ts';
 import { Bookkeeping } from '../providers/bookkeeping.ts';
 import { client, defineClient } from '../providers/clients.ts';
@@ -77,7 +78,7 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
     log.info('nothing to restore: the execution never finished Prepare', { executionArn });
     return withBooks({ outcome: 'nothing-to-restore', executionArn, cause }, books);
   }
-  const { original, target, lockKey, slackChannel } = run.prepared;
+  const { original, target, lockKey, slackChannel, alarms } = run.prepared;
 
   if (run.lastTaskState === 'Finalize' || error === 'PromotedBookkeepingFailed') {
     // The last step baked cleanly and the rollout decided to promote: 100% on the canary is the
@@ -108,8 +109,12 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
   const first = await restore();
   // Said at once (the record reads rolled-back, Slack is told: `canary-switch abort` waits for it);
   // after a stop the lock is kept until the re-check below, so no new rollout starts in between.
-  const settled = await settle({ executionArn, lockKey, by: 'safety-net', cause, before: first.before, after: first.after, channel: slackChannel, keepLock: stopped });
-  for (const f of settled.failed) books.failed.push(f);
+  // An abort on alarm (alarm-abort.ts) already restored, recorded and told Slack: not said twice.
+  const settledByAlarmAbort = error === ALARM_ABORT_ERROR && record?.status === 'rolled-back';
+  if (!settledByAlarmAbort) {
+    const settled = await settle({ executionArn, lockKey, by: 'safety-net', cause, before: first.before, after: first.after, channel: slackChannel, keepLock: stopped, alarms });
+    for (const f of settled.failed) books.failed.push(f);
+  }
   let lateShiftUndone = false;
   if (stopped) {
     const wait = (event.detail.stopDate ?? startedAt) + shiftGraceMs() - now().getTime();
@@ -119,11 +124,12 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
     if (lateShiftUndone) log.warn('a Shift still running after the stop wrote after the restore; restored again', { executionArn, found: again.before?.weights });
     await books.step('lock release', () => db.releaseLock(lockKey, executionArn));
   }
+  const said = settledByAlarmAbort ? `${cause.replace('restored by the safety net', 'restored by the abort on alarm')}; the safety net re-checked` : cause;
   return withBooks(
     {
       outcome: 'rolled-back',
       executionArn,
-      cause: cause + (tampered ? `; ${tampered.message}` : ''),
+      cause: said + (tampered ? `; ${tampered.message}` : ''),
       restored: first.after.weights,
       ...(tampered ? { tampered } : {}),
       ...(lateShiftUndone ? { lateShiftUndone } : {}),

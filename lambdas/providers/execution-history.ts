@@ -9,6 +9,7 @@
 // the Catch passes the execution input on, that output is the operator's input plus the error, and
 // an input may carry any `original` it likes.
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { watchedAlarms } from '../domain/alarm-abort.ts';
 import type { ForwardState } from '../domain/rollout.ts';
 import { aws } from './aws-errors.ts';
 import { lookupProvider, type Target } from './traffic/index.ts';
@@ -19,6 +20,8 @@ export interface PreparedRollout {
   target: Target;
   lockKey: string;
   slackChannel?: string;
+  /** The alarms the rollout watched (its watch items are removed when it ends). */
+  alarms?: string[];
 }
 
 export interface ExecutionRecord {
@@ -82,11 +85,12 @@ function parse(text: string | undefined, what: string): unknown {
 }
 
 function preparedFrom(output: unknown, executionArn: string): PreparedRollout {
-  const o = output as { original?: ForwardState; lockKey?: unknown; input?: { target?: Target; slack?: { channel?: unknown } } } | undefined;
+  const o = output as { original?: ForwardState; lockKey?: unknown; input?: { target?: Target; slack?: { channel?: unknown }; alarms?: unknown } } | undefined;
   const target = o?.input?.target;
   if (!o?.original || !Array.isArray(o.original.actions) || typeof o.lockKey !== 'string' || !target || typeof target !== 'object' || !lookupProvider(target).ok) {
     throw new Error(`Prepare's output in the history of ${executionArn} has no original forward action, lock key and target`);
   }
   const channel = o.input?.slack?.channel;
-  return { original: o.original, target, lockKey: o.lockKey, ...(typeof channel === 'string' ? { slackChannel: channel } : {}) };
+  const alarms = watchedAlarms(o.input);
+  return { original: o.original, target, lockKey: o.lockKey, ...(typeof channel === 'string' ? { slackChannel: channel } : {}), ...(alarms.length > 0 ? { alarms } : {}) };
 }

@@ -7,6 +7,9 @@
 //                                                 operators, cannot write rollout# records (IAM
 //                                                 dynamodb:LeadingKeys sees only the partition key)
 //   approval#<short id>         / approval       task token behind a Slack button (value ≤ 2,000 chars)
+//   watch#<alarm name>          / <execution ARN> a running rollout watches this alarm (Prepare writes one
+//                                                 per alarm; the rollout's end removes them, TTL = the lock's):
+//                                                 the alarm abort Queries the alarm's partition
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LockHeld } from '../errors.ts';
@@ -334,5 +337,47 @@ export class RolloutStore {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       return { decided: false, record: await this.getApproval(id) };
     }
+  }
+
+  /** Record that `executionArn` watches each alarm (one item per alarm, kept `ttlSeconds`). Idempotent. */
+  async watchAlarms(executionArn: string, alarms: readonly string[], ttlSeconds: number): Promise<void> {
+    const expiresAt = this.epoch(ttlSeconds);
+    await Promise.all(
+      [...new Set(alarms)].map((alarm) =>
+        aws('DynamoDB PutItem (watch)', () => this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `watch#${alarm}`, sk: executionArn, executionArn, alarm, expiresAt } }))),
+      ),
+    );
+  }
+
+  /** The executions that recorded watching `alarm` and whose item has not expired (stale ones are checked by the caller). */
+  async watchersOf(alarm: string): Promise<string[]> {
+    const out: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await aws('DynamoDB Query (watch)', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: 'expiresAt >= :now',
+            ExpressionAttributeValues: { ':pk': `watch#${alarm}`, ':now': this.epoch() },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (typeof item.sk === 'string') out.push(item.sk);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Remove `executionArn`'s watch items (the rollout ended); removing twice is fine. */
+  async unwatchAlarms(executionArn: string, alarms: readonly string[]): Promise<void> {
+    await Promise.all(
+      [...new Set(alarms)].map((alarm) =>
+        aws('DynamoDB DeleteItem (watch)', () => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `watch#${alarm}`, sk: executionArn } }))),
+      ),
+    );
   }
 }

@@ -41,6 +41,8 @@ describe('finalize', () => {
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':owner': ARN.execution },
       },
+      // The watch# items of abort on alarm: one per watched alarm.
+      ...['web-green-5xx', 'web-green-p99'].map((alarm) => ({ TableName: TABLE, Key: { pk: `watch#${alarm}`, sk: ARN.execution } })),
     ]);
     expect(summary).toMatchObject({
       outcome: 'promoted',

@@ -79,7 +79,11 @@ describe('prepare: success', () => {
     ]);
     expectNoWrites();
     // 3. The rollout record, with the original as read.
-    expect(puts).toHaveLength(2);
+    expect(puts).toHaveLength(4);
+    // 4. One watch# item per alarm, for the abort on alarm; as long-lived as the lock.
+    expect(puts.slice(2).map((c) => c.args[0].input)).toEqual(
+      ['web-green-5xx', 'web-green-p99'].map((alarm) => ({ TableName: TABLE, Item: { pk: `watch#${alarm}`, sk: ARN.execution, executionArn: ARN.execution, alarm, expiresAt: epoch + 3000 + 3600 } })),
+    );
     expect(puts[1]!.args[0].input).toEqual({
       TableName: TABLE,
       Item: {

@@ -71,6 +71,8 @@ const dynamoDown = () => {
     ddb.on(C as never).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
   }
 };
+/** The rollout's watch# items (abort on alarm), removed when it ends: one per alarm it watched. */
+const WATCH_REMOVALS = ['web-green-5xx', 'web-green-p99'].map((alarm) => ({ TableName: TABLE, Key: { pk: `watch#${alarm}`, sk: ARN.execution } }));
 const LOCK_RELEASE = {
   TableName: TABLE,
   Key: { pk: `lock#${ARN.listener}`, sk: 'lock' },
@@ -110,7 +112,7 @@ describe('rollback from the state machine', () => {
       },
     ]);
     expect(updates().map((u) => u.ExpressionAttributeValues?.[':status'])).toEqual(['rolled-back']);
-    expect(deletes()).toEqual([LOCK_RELEASE]);
+    expect(deletes()).toEqual([LOCK_RELEASE, ...WATCH_REMOVALS]);
     expect(notified).toEqual([{ kind: 'rolled-back', executionArn: ARN.execution, reason: 'alarm web-green-5xx in ALARM at step 10%', restored: ORIGINAL_WEIGHTS }]);
   });
 
@@ -127,7 +129,7 @@ describe('rollback from the state machine', () => {
       'lock release: Transient: DynamoDB DeleteItem (lock): InternalServerError: Internal server error (transient; will be retried)',
     ]);
     expect(result.cause).toMatch(/^alarm web-green-5xx in ALARM at step 10% \(bookkeeping failed: audit: .*; the safety net retries it\)$/);
-    expect(deletes()).toHaveLength(3); // three tries each
+    expect(deletes()).toHaveLength(3 + 2); // three tries each for the lock; one per watch item (stale ones expire, never reported)
     expect(metrics).toEqual(['BookkeepingFailed', 'BookkeepingFailed', 'BookkeepingFailed']);
   });
 
@@ -135,7 +137,7 @@ describe('rollback from the state machine', () => {
     const result = await handler(decidedRollback());
     expect(modifies()).toHaveLength(0);
     expect(result.outcome).toBe('rolled-back');
-    expect(deletes()).toEqual([LOCK_RELEASE]);
+    expect(deletes()).toEqual([LOCK_RELEASE, ...WATCH_REMOVALS]);
   });
 
   it('running twice: the second run finds the original in place and writes nothing', async () => {
@@ -188,7 +190,7 @@ describe('rollback from the safety net (EventBridge execution status change)', (
     const cause = 'execution ended ABORTED: restored by the safety net';
     expect(result).toEqual({ outcome: 'rolled-back', executionArn: ARN.execution, cause, restored: ORIGINAL_WEIGHTS });
     expect(updates().map((u) => u.UpdateExpression)).toEqual(['SET stopping = :true', 'SET #status = :status, reason = :reason, endedAt = :now']);
-    expect(deletes()).toEqual([LOCK_RELEASE]);
+    expect(deletes()).toEqual([...WATCH_REMOVALS, LOCK_RELEASE]); // the lock after the re-check
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ sk: 'audit#rollback', action: 'rollback', by: 'safety-net' });
     expect(clock - T0).toBe(40_000); // waited out a Shift that may still be running
     expect(sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input)).toEqual([

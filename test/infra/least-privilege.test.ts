@@ -19,7 +19,7 @@ describe('DynamoDB items per role (dynamodb:LeadingKeys)', () => {
   it('each function reaches only the items its store calls touch', () => {
     expect(itemAccess(statementsOf(t, 'Prepare'))).toEqual({
       'dynamodb:GetItem': ['lock#*', 'rollout#*'],
-      'dynamodb:PutItem': ['lock#*', 'rollout#*'],
+      'dynamodb:PutItem': ['lock#*', 'rollout#*', 'watch#*'],
       'dynamodb:UpdateItem': ['rollout#*'],
       'dynamodb:DeleteItem': ['lock#*'],
     });
@@ -31,7 +31,7 @@ describe('DynamoDB items per role (dynamodb:LeadingKeys)', () => {
         'dynamodb:GetItem': ['rollout#*'],
         'dynamodb:PutItem': ['audit#*', 'rollout#*'],
         'dynamodb:UpdateItem': ['rollout#*'],
-        'dynamodb:DeleteItem': ['lock#*'],
+        'dynamodb:DeleteItem': ['lock#*', 'watch#*'],
       });
     }
   });

@@ -28,7 +28,7 @@ const full = synth(FULL_PROPS);
 const minimal = synth({ listenerArns: [LISTENER] });
 const t = full.template;
 
-const OUR_FUNCTIONS = ['Prepare', 'Shift', 'Evaluate', 'Finalize', 'Rollback', 'SafetyNet', 'RequestApproval', 'SlackCallback'];
+const OUR_FUNCTIONS = ['Prepare', 'Shift', 'Evaluate', 'Finalize', 'Rollback', 'SafetyNet', 'RequestApproval', 'SlackCallback', 'AlarmAbort'];
 /** CDK's own AwsCustomResource provider (one per stack), present because of the one-time schedule. */
 const CDK_PROVIDER = /^AWS679f53fac002430cb0da5b7982bd2287/;
 
@@ -123,10 +123,10 @@ describe('IAM', () => {
     expect(readers).toEqual(['Evaluate']);
   });
 
-  it('ModifyListener / ModifyRule name exactly the props’ listener and rule, and only Shift, Rollback and SafetyNet have them', () => {
+  it('ModifyListener / ModifyRule name exactly the props’ listener and rule, and only Shift, Rollback, SafetyNet and AlarmAbort have them', () => {
     for (const id of OUR_FUNCTIONS) {
       const modify = statementsOf(t, id).filter((s) => s.Action.some((a) => a.startsWith('elasticloadbalancing:Modify')));
-      if (['Shift', 'Rollback', 'SafetyNet'].includes(id)) {
+      if (['Shift', 'Rollback', 'SafetyNet', 'AlarmAbort'].includes(id)) {
         expect(modify.map((s) => ({ Action: s.Action, Resource: s.Resource }))).toEqual([
           { Action: ['elasticloadbalancing:ModifyListener'], Resource: [LISTENER] },
           { Action: ['elasticloadbalancing:ModifyRule'], Resource: [RULE] },
@@ -158,15 +158,17 @@ describe('IAM', () => {
     expect(dynamo('Prepare')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(dynamo('SafetyNet')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(dynamo('SlackCallback')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    // Functions never scan or batch; only the operator policy may Scan (the CLI's pending approvals).
+    // Functions never scan or batch; only the operator policy may Scan (the CLI's pending approvals),
+    // and only the alarm abort Queries (its watch# items; test/infra/alarm-abort.test.ts).
     const fnStatements = OUR_FUNCTIONS.flatMap((id) => statementsOf(t, id));
-    expect(fnStatements.flatMap((s) => s.Action).filter((a) => /dynamodb:(Scan|Query|Batch|DeleteTable|\*)/.test(a))).toEqual([]);
+    expect(fnStatements.flatMap((s) => s.Action).filter((a) => /dynamodb:(Scan|Query|Batch|DeleteTable|\*)/.test(a))).toEqual(['dynamodb:Query']);
+    expect(statementsOf(t, 'AlarmAbort').flatMap((s) => s.Action)).toContain('dynamodb:Query');
   });
 
   it('the bot token is readable by the posting functions only, the signing secret by the Slack callback only, each by its exact ARN', () => {
     const readersOf = (arn: string) =>
       OUR_FUNCTIONS.filter((id) => statementsOf(t, id).some((s) => s.Action.includes('secretsmanager:GetSecretValue') && s.Resource.includes(arn))).sort();
-    expect(readersOf(SLACK_SECRET)).toEqual(['Finalize', 'Prepare', 'RequestApproval', 'Rollback', 'SafetyNet', 'Shift', 'SlackCallback']);
+    expect(readersOf(SLACK_SECRET)).toEqual(['AlarmAbort', 'Finalize', 'Prepare', 'RequestApproval', 'Rollback', 'SafetyNet', 'Shift', 'SlackCallback']);
     expect(readersOf(SLACK_SIGNING_SECRET)).toEqual(['SlackCallback']);
     const resourcesOfSecret = all.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource);
     expect(new Set(resourcesOfSecret)).toEqual(new Set([SLACK_SECRET, SLACK_SIGNING_SECRET]));
@@ -181,7 +183,7 @@ describe('IAM', () => {
     const taskResponse = statementsOf(t, 'SlackCallback').filter((s) => s.Action.includes('states:SendTaskSuccess'));
     expect(taskResponse).toEqual([expect.objectContaining({ Action: expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']), Resource: [{ Ref: sm }] })]);
     const others = OUR_FUNCTIONS.filter((id) => id !== 'SlackCallback' && statementsOf(t, id).some((s) => s.Action.some((a) => a.startsWith('states:'))));
-    expect(others).toEqual(['SafetyNet']);
+    expect(others).toEqual(['SafetyNet', 'AlarmAbort']);
     // The safety net reads the original from Step Functions: GetExecutionHistory on this state machine's executions, nothing else.
     expect(statementsOf(t, 'SafetyNet').filter((s) => s.Action.some((a) => a.startsWith('states:')))).toEqual([
       expect.objectContaining({
@@ -284,7 +286,8 @@ describe('state machine', () => {
 });
 
 describe('safety net', () => {
-  const rules = resources(t, 'AWS::Events::Rule');
+  // The abort-on-alarm rule (source aws.cloudwatch) is tested in alarm-abort.test.ts.
+  const rules = Object.fromEntries(Object.entries(resources(t, 'AWS::Events::Rule')).filter(([, r]) => (props(r).EventPattern as { source?: string[] }).source?.[0] === 'aws.states'));
   const [, rule] = Object.entries(rules)[0]!;
   const sm = Object.keys(resources(t, 'AWS::StepFunctions::StateMachine'))[0]!;
 
@@ -385,7 +388,9 @@ describe('table, alarms and outputs', () => {
   });
 
   it('alarms on executions that did not promote and on a failing safety net, both notifying the topic', () => {
-    const alarms = Object.values(resources(t, 'AWS::CloudWatch::Alarm')).map(props);
+    // The abort on alarm's own alarm is tested in alarm-abort.test.ts.
+    const workflowAlarms = (template: typeof t) => Object.entries(resources(template, 'AWS::CloudWatch::Alarm')).filter(([id]) => !id.startsWith('CanarySwitchAlarmAbort')).map(([, a]) => props(a));
+    const alarms = workflowAlarms(t);
     expect(alarms).toHaveLength(4);
     const metricNames = (a: Json) => (a.Metrics as Json[] | undefined)?.flatMap((m) => ((m.MetricStat as Json | undefined)?.Metric as Json | undefined)?.MetricName ?? []) ?? [a.MetricName];
     expect(alarms.map(metricNames)).toEqual([
@@ -400,7 +405,7 @@ describe('table, alarms and outputs', () => {
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(a.AlarmActions).toEqual([`arn:aws:sns:${REGION}:${ACCOUNT}:oncall`]);
     }
-    expect(Object.values(resources(minimal.template, 'AWS::CloudWatch::Alarm')).map((a) => props(a).AlarmActions)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(workflowAlarms(minimal.template).map((a) => a.AlarmActions)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('outputs: state machine ARN, console link, a valid example input, the table and the Slack interactivity URL', () => {

@@ -87,7 +87,8 @@ describe('lab rollout end to end', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const timersBefore = timers();
     // Poll 3 s; 1-s alarm periods, 2 of 3 breaching: a 2.5-s burst is an ALARM episode of about 1–2 s.
-    const report = await runLab({ ...SHORT, scenario: 'flapping', bakeSeconds: 6, pollSeconds: 3 });
+    // Polling alone (no alarm events): what is tested is the poll catching an episode it did not see.
+    const report = await runLab({ ...SHORT, scenario: 'flapping', bakeSeconds: 6, pollSeconds: 3, alarmEvents: false });
     expect(report.outcome).toBe('rolled-back');
     expect(report.correct).toBe(true);
     expect(report.finalWeights).toEqual(ORIGINAL);

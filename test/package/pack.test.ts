@@ -116,8 +116,8 @@ describe('canary-switch/cdk in a CDK app outside the repository', () => {
 
   it("every function's code asset is the package's pre-bundled handler, byte for byte (no esbuild in the app)", () => {
     const fns = functionsById();
-    // No Slack configured: the seven functions without the Slack callback.
-    expect(fns.size).toBe(7);
+    // No Slack configured: the eight functions without the Slack callback.
+    expect(fns.size).toBe(8);
     const bundles = new Map(HANDLERS.map((h) => [readFileSync(join(installed.dir, 'dist', 'handlers', h, 'index.mjs'), 'utf8'), h]));
     const used: Record<string, string> = {};
     for (const [id, fn] of fns) {
@@ -135,6 +135,7 @@ describe('canary-switch/cdk in a CDK app outside the repository', () => {
       Rollback: 'rollback',
       SafetyNet: 'rollback',
       RequestApproval: 'request-approval',
+      AlarmAbort: 'alarm-abort',
     });
     expect(readdirSync(installed.dir)).not.toContain('node_modules');
     expect(readdirSync(join(app, 'node_modules'))).not.toContain('esbuild');

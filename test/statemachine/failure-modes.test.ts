@@ -167,8 +167,9 @@ describe('§5 say what really happened', () => {
   it("a promoted rollout whose lock release keeps failing ends PromotedBookkeepingFailed, stays promoted, and the safety net releases the lock without rolling back", async () => {
     let failing = false;
     let deletes = 0;
-    // 21 = 7 Finalize attempts × 3 in-process tries; the safety net's release then succeeds.
-    dynamoFault.fails = (name) => failing && name.startsWith('Delete') && ++deletes <= 21;
+    // 28 = 7 Finalize attempts × (3 in-process lock-release tries + 1 watch# item removal, never
+    // retried nor reported); the safety net's release then succeeds.
+    dynamoFault.fails = (name) => failing && name.startsWith('Delete') && ++deletes <= 28;
     const r = run(rolloutInput({ steps: [50, 100] }), {
       beforeEvaluate: (state) => {
         if (state.position === 1) failing = true;
