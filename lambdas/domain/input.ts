@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { targetProblems } from './arns.ts';
 import { limitProblems, type ExecutionLimits } from './limits.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
+import { judgeInputProblems, JudgeInputSchema, ResponsesSchema } from './judge-input.ts';
 
 export { HISTORY_EVENT_LIMIT, HISTORY_EVENT_BUDGET } from './limits.ts';
 
@@ -146,6 +147,9 @@ export const RolloutInputSchema = z
         error: 'must be "disable-during-rollout" (stickiness off while shifting, restored after promotion) or "accept" (shift as is; sticky clients stay where the ALB sent them)',
       })
       .optional(),
+    // Optional: absent = on with the defaults of judge.ts (for targets whose provider has metrics).
+    judge: JudgeInputSchema.optional(),
+    responses: ResponsesSchema.optional(),
     slack: z
       .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{4,}$/, { error: 'must be a Slack channel id like C0123456 (not a #name)' }) })
       .strict()
@@ -207,6 +211,7 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
     stepOrderProblems(given),
     approvalOrderProblems(given),
     samePairProblems(given),
+    judgeInputProblems(given),
     target.success ? targetProblems(target.data) : [],
   );
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };
