@@ -250,9 +250,11 @@ export function ephemeral(text: string): { response_type: 'ephemeral'; replace_o
 
 export type ProgressEvent =
   | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
-  | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
+  | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights; /** The judge's verdict on the step before (reason with its counts and statistic). */ judged?: string }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
-  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };
+  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
+  /** A failing signal whose response is "notify": told, the rollout carries on. */
+  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string };
 
 export function progressMessage(e: ProgressEvent): SlackMessage {
   const name = `\`${escapeText(executionName(e.executionArn))}\``;
@@ -265,6 +267,10 @@ export function progressMessage(e: ProgressEvent): SlackMessage {
       break;
     case 'step':
       text = `:arrow_forward: ${name} is at ${e.percent}% on the canary (stable/canary ${formatSplit(e.weights)}, weights ${e.weights.stable}:${e.weights.canary}); baking`;
+      if (e.judged) text += `\n${escapeText(e.judged)}`;
+      break;
+    case 'notice':
+      text = `:warning: ${name} at ${e.percent}%: ${escapeText(e.reason)} (response "notify" for ${escapeText(e.check)}: told, the rollout carries on)`;
       break;
     case 'promoted':
       text = `:white_check_mark: ${name} promoted: 100% on the canary after ${duration(e.durationSeconds)}`;

@@ -1,22 +1,29 @@
 // Evaluate: after each Bake wait, observe (weights, alarms and their ALARM episodes since the previous
-// read, canary health) and let `decide` judge.
+// read, canary health, the judge's newly closed periods) and let `decide` judge.
 import { historyStart, withEpisodes } from '../domain/alarm-episodes.ts';
-import { decide } from '../domain/decide.ts';
+import { decide, type Decision } from '../domain/decide.ts';
+import { judgeSettingsOf } from '../domain/judge-input.ts';
 import { afterDecision, type RolloutState } from '../domain/rollout.ts';
 import { client } from '../providers/clients.ts';
 import { countHealthy, readAlarmHistory, readAlarms } from '../providers/health.ts';
-import { log, now, shifter } from './deps.ts';
+import { observeJudge } from '../providers/judge-observe.ts';
+import { notifySafely } from '../providers/notify.ts';
+import { log, logWarn, metricSource, now, shifter, store } from './deps.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
   const { target } = state.input;
   const readAt = now();
   // Executions started before this field existed fall back to the step's start.
   const readUntil = Date.parse(state.alarmsReadUntil ?? state.stepStartedAt ?? state.startedAt);
-  const [current, alarms, changes, health] = await Promise.all([
+  const stepStartedAt = Date.parse(state.stepStartedAt ?? state.startedAt);
+  const settings = judgeSettingsOf(state.input.judge);
+  const source = settings ? metricSource(target) : undefined;
+  const [current, alarms, changes, health, judged] = await Promise.all([
     shifter(target).read(),
     readAlarms(client('cloudwatch'), state.input.alarms),
     readAlarmHistory(client('cloudwatch'), state.input.alarms, new Date(historyStart(readUntil))),
     countHealthy(client('elb'), target.canary),
+    settings && source ? observeJudge(client('cloudwatch'), source, settings, { step: state.position, shiftedAt: stepStartedAt, now: readAt.getTime() }, state.judge) : undefined,
   ]);
   // Episodes that ended before the first shift happened before this rollout moved any traffic.
   const heldFrom = Date.parse(state.history[0]?.startedAt ?? state.stepStartedAt ?? state.startedAt);
@@ -26,10 +33,37 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
       alarms: withEpisodes(alarms, changes, heldFrom),
       canaryHealthy: health.healthy,
       weights: current.weights,
+      ...(judged && settings ? { judge: { report: judged.report, settings } } : {}),
     },
     { ...state.input, steps: state.plan.steps },
-    { stepIndex: state.position, stepStartedAt: Date.parse(state.stepStartedAt ?? state.startedAt), expected: state.expected, pair: target },
+    { stepIndex: state.position, stepStartedAt, expected: state.expected, pair: target },
   );
-  log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason });
-  return { ...afterDecision(state, decision), alarmsReadUntil: readAt.toISOString() };
+  log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason, ...(judged ? { judge: judged.report.verdict } : {}) });
+  const notified = await tell(state, decision, readAt);
+  return {
+    ...afterDecision(state, decision),
+    alarmsReadUntil: readAt.toISOString(),
+    ...(judged ? { judge: judged.progress } : {}),
+    ...(notified.length ? { notified: [...(state.notified ?? []), ...notified] } : {}),
+  };
+}
+
+/**
+ * The decisive moments go to the audit trail with their evidence (a decision anyone can re-derive);
+ * "notify" responses go to Slack once per signal per step. Returns the notices told now.
+ */
+async function tell(state: RolloutState, decision: Decision, at: Date): Promise<string[]> {
+  const percent = state.plan.steps[state.position]?.percent ?? 0;
+  if (decision.checks && decision.action !== 'bake') {
+    await store().audit(
+      state.executionArn,
+      { at: at.toISOString(), action: 'judge', by: state.executionArn, why: `${decision.action} at step ${percent}%: ${decision.reason}`, evidence: decision.checks },
+      `judge#${state.position}#${decision.action}#${at.toISOString()}`,
+    );
+  }
+  const fresh = (decision.checks ?? []).filter((v) => v.status === 'fail' && v.response === 'notify').filter((v) => !(state.notified ?? []).includes(`${state.position}:${v.check}`));
+  for (const v of fresh) {
+    await notifySafely({ kind: 'notice', executionArn: state.executionArn, percent, check: v.check, reason: v.reason }, state.input.slack?.channel, logWarn);
+  }
+  return fresh.map((v) => `${state.position}:${v.check}`);
 }

@@ -1,6 +1,8 @@
 // Prepare: validate the input, take the per-listener lock, record the original forward action and
 // run the pre-flight checks. Anything wrong fails here, before any traffic moves.
 import { directedInput, directionText, readableTarget } from '../domain/direction.ts';
+import { alarmsPreflightVerdict } from '../domain/checks/alarms.ts';
+import { canaryHealthVerdict } from '../domain/checks/canary-health.ts';
 import { validateRequest } from '../domain/input.ts';
 import { buildPlan, planShares } from '../domain/plan.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
@@ -81,6 +83,8 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
 async function preflight(canary: string, alarms: string[], minHealthy: number, currentShare: number, firstStep: number): Promise<void> {
   const [health, states] = await Promise.all([countHealthy(client('elb'), canary), readAlarms(client('cloudwatch'), alarms)]);
   const problems: string[] = [];
+  const healthy = canaryHealthVerdict(health, minHealthy, { phase: 'preflight', canary: shortName(canary) });
+  const firing = alarmsPreflightVerdict(states);
   if (currentShare >= firstStep) {
     // E.g. green was promoted last week and this input still says stable=blue, canary=green.
     problems.push(
@@ -88,13 +92,6 @@ async function preflight(canary: string, alarms: string[], minHealthy: number, c
         `if ${shortName(canary)} is the version serving today, swap stable and canary`,
     );
   }
-  if (health.healthy < minHealthy) {
-    problems.push(
-      `canary ${shortName(canary)} has ${health.healthy} healthy of ${health.total} targets, fewer than minHealthyTargets ${minHealthy}; ` +
-        `register healthy targets first (an ALB sends traffic to unhealthy targets when none are healthy)`,
-    );
-  }
-  const firing = states.filter((a) => a.state === 'ALARM').map((a) => a.name);
-  if (firing.length > 0) problems.push(`alarm ${firing.join(', ')} is already in ALARM; fix what it watches, or wait until it is OK`);
+  for (const v of [healthy, firing]) if (v.status === 'fail') problems.push(v.reason);
   if (problems.length > 0) throw new PreflightFailed(`pre-flight failed: ${problems.join('; ')}`);
 }
