@@ -77,7 +77,17 @@ export function afterShift(state: RolloutState, index: number, weights: Record<s
 }
 
 export function afterDecision(state: RolloutState, decision: Decision): RolloutState {
-  return { ...state, decision, next: decision.action === 'advance' ? nextStep(state.plan, state.position + 1) : null };
+  return { ...state, decision, next: decision.action === 'advance' ? nextStep(state.plan, state.position + 1) : decision.action === 'hold' ? heldStep(state) : null };
+}
+
+/**
+ * A held step waits for a human through the approval machinery: the "next" step is the current one
+ * behind an approval. Approved: Shift re-applies it (no write; the step and the judge's test
+ * restart). Rejected: rolled back. Timed out: approvals.onTimeout.
+ */
+function heldStep(state: RolloutState): NextStep | null {
+  const step = state.plan.steps[state.position];
+  return step ? { index: state.position, percent: step.percent, approval: true } : null;
 }
 
 /** Why a rollout is being rolled back, in one line a human can act on. */

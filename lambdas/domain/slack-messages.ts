@@ -115,6 +115,10 @@ export interface ApprovalView {
   timeoutSeconds: number;
   onTimeout: 'rollback' | 'proceed';
   deadline: Date;
+  /** The step is held (response "hold"): why. Approving continues at the same step. */
+  held?: string | undefined;
+  /** The judge's verdict on the step so far: counts, thresholds and statistic. */
+  judge?: string | undefined;
 }
 
 export function approvalRequestMessage(v: ApprovalView): SlackMessage & { blocks: Block[] } {
@@ -131,7 +135,9 @@ export function approvalRequestMessage(v: ApprovalView): SlackMessage & { blocks
           `*Rollout* \`${name}\` on ${escapeText(v.what)}`,
           `*Now* ${v.current.percent}% — ${split(v.current.weights, v.names)}`,
           `*Next* ${v.next.percent}% — ${split(v.next.weights, v.names)}`,
+          ...(v.held ? [`*Held* ${escapeText(v.held)}; approving continues at ${v.next.percent}%, rejecting rolls back`] : []),
           `*Alarms* ${alarmSummary(v.alarms)}`,
+          ...(v.judge ? [`*Judge* ${escapeText(v.judge)}`] : []),
           `*Times out* in ${humanSeconds(v.timeoutSeconds)} (${slackDate(v.deadline)}); ${then}`,
         ].join('\n'),
       ),
