@@ -8,7 +8,7 @@ import { client } from '../providers/clients.ts';
 import { countHealthy, readAlarmHistory, readAlarms } from '../providers/health.ts';
 import { observeJudge } from '../providers/judge-observe.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { log, logWarn, metricSource, now, shifter, store } from './deps.ts';
+import { log, logWarn, metricSource, now, shifter } from './deps.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
   const { target } = state.input;
@@ -39,7 +39,7 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     { stepIndex: state.position, stepStartedAt, expected: state.expected, pair: target },
   );
   log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason, ...(judged ? { judge: judged.report.verdict } : {}) });
-  const notified = await tell(state, decision, readAt);
+  const notified = await tell(state, decision);
   return {
     ...afterDecision(state, decision),
     alarmsReadUntil: readAt.toISOString(),
@@ -49,18 +49,11 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
 }
 
 /**
- * The decisive moments go to the audit trail with their evidence (a decision anyone can re-derive);
- * "notify" responses go to Slack once per signal per step. Returns the notices told now.
+ * "notify" responses go to Slack once per signal per step (the decisions' evidence is audited by
+ * Shift, Rollback and Finalize, which act on them). Returns the notices told now.
  */
-async function tell(state: RolloutState, decision: Decision, at: Date): Promise<string[]> {
+async function tell(state: RolloutState, decision: Decision): Promise<string[]> {
   const percent = state.plan.steps[state.position]?.percent ?? 0;
-  if (decision.checks && decision.action !== 'bake') {
-    await store().audit(
-      state.executionArn,
-      { at: at.toISOString(), action: 'judge', by: state.executionArn, why: `${decision.action} at step ${percent}%: ${decision.reason}`, evidence: decision.checks },
-      `judge#${state.position}#${decision.action}#${at.toISOString()}`,
-    );
-  }
   const fresh = (decision.checks ?? []).filter((v) => v.status === 'fail' && v.response === 'notify').filter((v) => !(state.notified ?? []).includes(`${state.position}:${v.check}`));
   for (const v of fresh) {
     await notifySafely({ kind: 'notice', executionArn: state.executionArn, percent, check: v.check, reason: v.reason }, state.input.slack?.channel, logWarn);

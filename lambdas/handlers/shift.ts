@@ -56,6 +56,8 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
       to: applied.weights,
       by: state.executionArn,
       why: `step ${step.percent}%${state.approval?.approvedBy ? ` approved by ${state.approval.approvedBy}` : ''}`,
+      // The verdicts that advanced the rollout here (the judge's counts and statistic), when it ran.
+      ...(state.decision?.checks ? { evidence: state.decision.checks } : {}),
     },
     `shift#${next.index}`,
   );

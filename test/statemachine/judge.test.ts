@@ -66,9 +66,9 @@ describe('the judge in the workflow', () => {
       bounds: { alpha: 0.001, beta: 0.05 },
     });
     const trail = await new RolloutStore(client('dynamo'), TABLE).auditTrail(r.executionArn);
-    const judgeEntry = trail.find((e) => e.action === 'judge');
-    expect(judgeEntry?.why).toMatch(/^rollback at step 10%: judge: error rate: canary worse than stable/);
-    expect(judgeEntry?.evidence).toEqual(last?.checks);
+    const entry = trail.find((e) => e.action === 'rollback');
+    expect(entry?.why).toMatch(/^judge: error rate: canary worse than stable/);
+    expect(entry?.evidence).toEqual(last?.checks);
   });
 
   it('a healthy canary (0.5% like stable) is promoted: no false rollback, each step decided by the test', async () => {
@@ -80,6 +80,10 @@ describe('the judge in the workflow', () => {
     const moves = decisions(r.events).filter((d) => d.action !== 'bake');
     expect(moves.map((d) => d.action)).toEqual(['advance', 'advance', 'promote']);
     expect(moves[0]?.reason).toMatch(/^step 10% baked 600s with 0 alarms OK, 2 canary targets healthy, judge pass: advancing to 50%$/);
+    // The verdicts that advanced each step are in the audit trail with the shift, and in the output.
+    const trail = await new RolloutStore(client('dynamo'), TABLE).auditTrail(r.executionArn);
+    expect(trail.filter((e) => e.action === 'shift').map((e) => (e.evidence as { check: string; status: string }[] | undefined)?.find((v) => v.check === 'judge')?.status)).toEqual([undefined, 'pass', 'pass']);
+    expect((result as { output: { checks: { check: string; status: string }[] } }).output.checks.find((v) => v.check === 'judge')?.status).toBe('pass');
   });
 
   it('response "hold" for the judge: the step waits for a human instead of rolling back; rejecting rolls back', async () => {
