@@ -65,7 +65,9 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
 
   const failing = verdicts.filter((v) => v.status === 'fail');
   const notices = failing.filter((v) => v.response === 'notify').map((v) => v.reason);
-  const evidence = (d: Decision): Decision => (obs.judge || notices.length > 0 || d.action === 'hold' ? { ...d, checks: verdicts, ...(notices.length ? { notices } : {}) } : d);
+  // The verdicts come with the decision when the judge ran or a response other than rollback was involved.
+  const graded = failing.some((v) => (v.response ?? 'rollback') !== 'rollback');
+  const evidence = (d: Decision): Decision => (obs.judge || graded ? { ...d, checks: verdicts, ...(notices.length ? { notices } : {}) } : d);
   const rollback = failing.find((v) => (v.response ?? 'rollback') === 'rollback');
   if (rollback) return evidence({ action: 'rollback', reason: rollback.reason });
   const held = failing.find((v) => v.response === 'hold');

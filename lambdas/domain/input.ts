@@ -202,7 +202,7 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
   const schema = schemaFor(given);
   let problems: string[] = [];
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
+  if (!parsed.success) problems = parsed.error.issues.flatMap(unionBranch).map((issue) => describeIssue(issue, raw));
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
   const target = schema.shape.target.safeParse(given.target);
@@ -323,6 +323,13 @@ function approvalOrderProblems(raw: Record<string, unknown>): string[] {
 }
 
 const PLACEHOLDER_TARGET = { listenerArn: EXAMPLE.listener, stable: EXAMPLE.targetGroup, canary: EXAMPLE.targetGroup.replace('blue', 'green') };
+
+/** A union (`"off"` or an object) that failed on an object: that branch's own issues name the field. */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const branch = issue.errors.find((errors) => errors.length > 0 && !errors.some((e) => e.code === 'invalid_type' && e.path.length === 0) && !errors.some((e) => e.code === 'invalid_value' && e.path.length === 0));
+  return branch ? branch.map((e) => ({ ...e, path: [...issue.path, ...e.path] }) as z.core.$ZodIssue) : [issue];
+}
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const field = formatPath(issue.path);
