@@ -255,11 +255,16 @@ function p99Heuristic(w: P99Window | undefined, s: JudgeSettings): MetricJudgeme
   };
 }
 
-/** A crashed canary needs no statistics: 5xx on half of its requests is a failure at once. */
+/**
+ * A crashed canary needs no statistics: 5xx on half of its requests is a failure at once — unless
+ * stable fails at least half as often over the same periods (everyone's outage, not the canary's).
+ */
 function grossFailure(p: JudgeProgress, s: JudgeSettings): string | null {
   const { requests, events } = p.total.canary;
   if (requests < s.grossMinRequests || events < (s.grossErrorPercent / 100) * requests) return null;
-  return `gross failure: canary 5xx on ${events} of ${requests} requests (${percentText(events / requests)}) since the shift, at or above ${s.grossErrorPercent}% of at least ${s.grossMinRequests}`;
+  const stable = rateOf(p.total.stable);
+  if (stable !== null && events / requests < 2 * stable) return null;
+  return `gross failure: canary 5xx on ${events} of ${requests} requests (${percentText(events / requests)}) since the shift, at or above ${s.grossErrorPercent}% of at least ${s.grossMinRequests}${stable === null ? '' : ` (stable ${percentText(stable)})`}`;
 }
 
 /**

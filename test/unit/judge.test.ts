@@ -154,7 +154,9 @@ describe('judge: rules', () => {
     const p = addPeriod(startProgress(0, T0, baseline(), S), period(0, side(1000, 5), side(24, 13)), S);
     const report = judge(p, S);
     expect(report.verdict).toBe('fail');
-    expect(report.reason).toBe('gross failure: canary 5xx on 13 of 24 requests (54.2%) since the shift, at or above 50% of at least 20');
+    expect(report.reason).toBe('gross failure: canary 5xx on 13 of 24 requests (54.2%) since the shift, at or above 50% of at least 20 (stable 0.50%)');
+    // Everyone's outage is not the canary's crash: stable at 40% 5xx over the same minute.
+    expect(judge(addPeriod(startProgress(0, T0, baseline(), S), period(0, side(1000, 400), side(24, 13)), S), S).verdict).not.toBe('fail');
     expect(judge(addPeriod(startProgress(0, T0, baseline(), S), period(0, side(1000, 5), side(19, 19)), S), S).verdict).not.toBe('fail');
   });
 
