@@ -232,3 +232,15 @@ describe('judge check: timing and policy', () => {
     expect(judgeVerdict(judge(p, S), S, timing(60), 'hold')).toMatchObject({ status: 'fail', response: 'hold' });
   });
 });
+
+describe('judge check: a shared outage holds, bounded', () => {
+  it('holds while stable is out, up to the judge\'s hold limit, then follows insufficientData', () => {
+    let p = startProgress(0, T0, baseline(), S);
+    for (let i = 0; i <= 3; i += 1) p = addPeriod(p, period(i, side(900, 30), side(100, 3)), S);
+    const report = judge(p, S);
+    expect(report.sharedOutage).not.toBeNull();
+    const at = (elapsed: number, insufficientData: 'fail' | 'ignore' | 'wait') => judgeVerdict(report, S, { elapsed, bakeSeconds: 600, insufficientData, insufficientDataWaitSeconds: 1800, percent: 10 }).status;
+    expect([at(300, 'fail'), at(899, 'fail'), at(900, 'fail'), at(900, 'ignore')]).toEqual(['wait', 'wait', 'fail', 'pass']);
+    expect([at(2699, 'wait'), at(2700, 'wait')]).toEqual(['wait', 'fail']);
+  });
+});

@@ -29,7 +29,15 @@ export function judgeVerdict(report: JudgeReport, s: JudgeSettings, t: JudgeTimi
     ...extra,
   });
   if (report.verdict === 'fail') return v('fail', report.reason, { response: advisory ? 'notify' : response });
-  if (report.sharedOutage) return v('wait', report.sharedOutage);
+  const limit = t.bakeSeconds + s.maxExtendSeconds;
+  // The longest a step holds for the judge: the extension, then insufficientData "wait" (plan.ts's hold).
+  const holdLimit = limit + (t.insufficientData === 'wait' ? t.insufficientDataWaitSeconds : 0);
+  if (report.sharedOutage) {
+    if (t.elapsed < holdLimit) return v('wait', report.sharedOutage);
+    // An outage this long leaves no data to judge the canary on: like too few requests.
+    if (t.insufficientData === 'ignore') return v('pass', `${report.sharedOutage}; still on after ${t.elapsed}s, insufficientData is "ignore": advancing`);
+    return v('fail', `${report.sharedOutage}; still on after ${t.elapsed}s (the judge holds at most ${holdLimit}s), nothing to judge the canary on`, { response: advisory ? 'notify' : response });
+  }
   if (report.verdict === 'pass') return v('pass', report.reason);
   // Open test: the bake goes on anyway until bakeSeconds.
   if (t.elapsed < t.bakeSeconds) return v('pass', report.reason);
@@ -38,13 +46,10 @@ export function judgeVerdict(report: JudgeReport, s: JudgeSettings, t: JudgeTimi
   // Decided enough to go on: passed, or open with enough requests and leaning healthy (log-LR ≤ 0).
   const settled = report.metrics.every((m) => m.verdict === 'pass' || (m.verdict === 'inconclusive' && (m.metric === 'latency' ? !m.leansWorse : m.enough && !m.leansWorse)));
   if (enough && settled) return v('pass', `${report.reason}; no regression in sight, advancing`);
-  const limit = t.bakeSeconds + s.maxExtendSeconds;
   if (t.elapsed < limit) return v('wait', `holding step ${t.percent}% until the test decides (${t.elapsed}s baked, at most ${limit}s): ${report.reason}`);
   if (enough) return v('pass', `inconclusive after ${t.elapsed}s (${report.reason}); an open test never rolls back: advancing`);
   const few = `too few canary requests to judge after ${t.elapsed}s (${report.reason})`;
   if (t.insufficientData === 'ignore') return v('pass', `${few}; insufficientData is "ignore": advancing`);
-  if (t.insufficientData === 'wait' && t.elapsed < limit + t.insufficientDataWaitSeconds) {
-    return v('wait', `holding step ${t.percent}%: ${few}; insufficientData is "wait" (rolls back at ${limit + t.insufficientDataWaitSeconds}s)`);
-  }
+  if (t.elapsed < holdLimit) return v('wait', `holding step ${t.percent}%: ${few}; insufficientData is "wait" (rolls back at ${holdLimit}s)`);
   return v('fail', `${few}; insufficientData is "${t.insufficientData}"`, { response: advisory ? 'notify' : response });
 }
