@@ -82,6 +82,8 @@ export interface Baseline {
 /** The judge's record of one step, carried in the execution state (RolloutState.judge). */
 export interface JudgeProgress {
   step: number;
+  /** ISO: when the step's weights were applied (a held step approved again restarts the test). */
+  shiftedAt: string;
   /** ISO: the first period the test counts (after the warm-up). */
   from: string;
   /** ISO: end of the last period added, the next one starts here (each period is added once). */
@@ -104,6 +106,7 @@ export function startProgress(step: number, shiftedAt: number, baseline: Baselin
   const firstWhole = Math.ceil(shiftedAt / period) * period;
   return {
     step,
+    shiftedAt: new Date(shiftedAt).toISOString(),
     from: new Date(firstWhole + s.warmupSeconds * 1000).toISOString(),
     through: new Date(firstWhole).toISOString(),
     baseline,

@@ -17,7 +17,7 @@ export interface JudgeStep {
 
 export async function observeJudge(cw: CloudWatchClient, source: MetricSource, s: JudgeSettings, at: JudgeStep, previous: JudgeProgress | undefined): Promise<{ progress: JudgeProgress; report: JudgeReport }> {
   let progress =
-    previous && previous.step === at.step
+    previous && previous.step === at.step && Date.parse(previous.shiftedAt) === at.shiftedAt
       ? previous
       : startProgress(at.step, at.shiftedAt, await readBaseline(cw, source, at.shiftedAt, s.baselineSeconds, s.periodSeconds, s.latencyThresholdMs), s);
   const period = s.periodSeconds * 1000;

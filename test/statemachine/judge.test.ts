@@ -102,4 +102,24 @@ describe('the judge in the workflow', () => {
     expect(held[0]?.decision?.reason).toMatch(/^holding step 10% for a human \(response "hold"\): judge: error rate: canary worse than stable/);
     expect(bench.actions).toEqual(originalActions());
   });
+
+  it('approving a held step re-applies it (no write), restarts its test, and the rollout goes on once the canary is healthy', async () => {
+    Object.assign(traffic, { canaryRate: 0.05 });
+    const held: RolloutState[] = [];
+    const r = run(judged({ responses: { judge: 'hold' } }), {
+      approval: async ({ state }) => {
+        held.push(state);
+        Object.assign(traffic, { canaryRate: 0.005 }); // the fix is out
+        return { approvedBy: 'U123', at: new Date(bench.clock.now).toISOString() };
+      },
+    });
+    const result = await r.result;
+    expect(result.status).toBe('SUCCEEDED');
+    expect(held.map((s) => s.next?.percent)).toEqual([10]);
+    expect(bench.weights()).toEqual({ [BLUE]: 0, [GREEN]: 1, [OTHER]: 1 });
+    // 10% written once (the approved re-apply found it in place), then 50% and 100%.
+    expect(bench.modifyCalls()).toBe(3);
+    const judgedSteps = r.events.filter((e) => e.type === 'StateExited' && e.state === 'Evaluate').map((e) => (e.output as RolloutState).judge?.step);
+    expect(new Set(judgedSteps)).toEqual(new Set([0, 1, 2]));
+  });
 });
