@@ -1,6 +1,7 @@
 // Evaluate: after each Bake wait, observe (weights, alarms and their ALARM episodes since the previous
 // read, canary health, the judge's newly closed periods) and let `decide` judge.
 import { historyStart, withEpisodes } from '../domain/alarm-episodes.ts';
+import type { Verdict } from '../domain/checks/check.ts';
 import { decide, type Decision } from '../domain/decide.ts';
 import { judgeSettingsOf } from '../domain/judge-input.ts';
 import { afterDecision, type RolloutState } from '../domain/rollout.ts';
@@ -54,9 +55,16 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
  */
 async function tell(state: RolloutState, decision: Decision): Promise<string[]> {
   const percent = state.plan.steps[state.position]?.percent ?? 0;
-  const fresh = (decision.checks ?? []).filter((v) => v.status === 'fail' && v.response === 'notify').filter((v) => !(state.notified ?? []).includes(`${state.position}:${v.check}`));
+  const key = (v: Verdict) => `${state.position}:${v.check}${alarmNames(v)}`;
+  const fresh = (decision.checks ?? []).filter((v) => v.status === 'fail' && v.response === 'notify' && !(state.notified ?? []).includes(key(v)));
   for (const v of fresh) {
     await notifySafely({ kind: 'notice', executionArn: state.executionArn, percent, check: v.check, reason: v.reason }, state.input.slack?.channel, logWarn);
   }
-  return fresh.map((v) => `${state.position}:${v.check}`);
+  return fresh.map(key);
+}
+
+/** `:web-5xx,web-p99` for an alarms verdict: each alarm is its own signal. */
+function alarmNames(v: Verdict): string {
+  const alarms = (v.evidence as { alarms?: { name: string }[] } | undefined)?.alarms;
+  return alarms ? `:${alarms.map((a) => a.name).join(',')}` : '';
 }

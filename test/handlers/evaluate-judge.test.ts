@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../lambdas/handlers/evaluate.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
 import type { RolloutState } from '../../lambdas/domain/rollout.ts';
-import { actionsAtPercent, ARN, baseInput, cw, resetAws, restoreNotifier, stateFor, T0, world } from './fixtures.ts';
+import { actionsAtPercent, ARN, baseInput, cw, notified, resetAws, restoreNotifier, stateFor, T0, world } from './fixtures.ts';
 
 const LB = 'app/web/50dc6c495c0c9188';
 const dims = (tg: string) => [
@@ -114,6 +114,19 @@ describe('evaluate: the judge', () => {
     const next = await handler(judged());
     expect(next.decision?.action).toBe('rollback');
     expect(next.decision?.reason).toMatch(/^judge: error rate: canary worse than stable: canary 20\/200 5xx \(10\.0%\) vs stable 8\/1800 \(0\.44%\)/);
+  });
+
+  it('response "notify": told to Slack once per signal per step, and the rollout carries on', async () => {
+    world.alarms['web-green-5xx'] = { state: 'ALARM', reason: 'Threshold Crossed' };
+    setClock(() => T0 + 5 * MIN);
+    const first = await handler(stateFor(baseInput({ slack: { channel: 'C0123456' }, responses: { 'web-green-5xx': 'notify' } }), { position: 1 }));
+    expect(first.decision?.action).toBe('bake');
+    expect(notified).toEqual([{ kind: 'notice', executionArn: ARN.execution, percent: 10, check: 'alarms', reason: 'alarm web-green-5xx in ALARM at step 10% (Threshold Crossed)' }]);
+    expect(first.notified).toEqual(['1:alarms:web-green-5xx']);
+    setClock(() => T0 + 6 * MIN);
+    const second = await handler(first);
+    expect(second.decision?.action).toBe('bake');
+    expect(notified).toHaveLength(1);
   });
 
   it('"judge": "off" sends no GetMetricData and records nothing', async () => {
