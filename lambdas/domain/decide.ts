@@ -23,7 +23,8 @@ export interface Observations {
   /** Epoch milliseconds when the observations were taken. */
   now: number;
   alarms: AlarmObservation[];
-  canaryHealthy: number;
+  /** Healthy canary targets; undefined when the layer has no target health (Route 53 without health checks, API Gateway). */
+  canaryHealthy: number | undefined;
   /** Every target group's weight in the forward action as the listener has it now. */
   weights: Record<string, number>;
   /** The judge's report on this step so far, when the judge is on. */
@@ -78,7 +79,8 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
   if (waiting) return evidence({ action: 'bake', reason: `${waiting.reason}${told}` });
 
   const judged = obs.judge ? `, judge ${obs.judge.report.verdict}` : '';
-  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy${judged}${told}`;
+  const targets = obs.canaryHealthy === undefined ? '' : `, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy`;
+  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK${targets}${judged}${told}`;
   if (elapsed < plan.bakeSeconds) {
     return evidence({ action: 'bake', reason: `baking step ${step.percent}%: ${elapsed}s of ${plan.bakeSeconds}s, ${health}` });
   }

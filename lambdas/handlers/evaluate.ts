@@ -6,24 +6,26 @@ import { decide, type Decision } from '../domain/decide.ts';
 import { judgeSettingsOf } from '../domain/judge-input.ts';
 import { afterDecision, type RolloutState } from '../domain/rollout.ts';
 import { client } from '../providers/clients.ts';
-import { countHealthy, readAlarmHistory, readAlarms } from '../providers/health.ts';
+import { readAlarmHistory, readAlarms } from '../providers/health.ts';
 import { observeJudge } from '../providers/judge-observe.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { log, logWarn, metricSource, now, shifter } from './deps.ts';
+import { log, logWarn, now, provider } from './deps.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
   const { target } = state.input;
+  const layer = provider(target);
   const readAt = now();
   // Executions started before this field existed fall back to the step's start.
   const readUntil = Date.parse(state.alarmsReadUntil ?? state.stepStartedAt ?? state.startedAt);
   const stepStartedAt = Date.parse(state.stepStartedAt ?? state.startedAt);
   const settings = judgeSettingsOf(state.input.judge);
-  const source = settings ? metricSource(target) : undefined;
+  // The layer's per-side metrics (ELBv2 ALB: AWS/ApplicationELB); none: the judge has nothing to compare.
+  const source = settings ? layer.metrics?.(target) : undefined;
   const [current, alarms, changes, health, judged] = await Promise.all([
-    shifter(target).read(),
+    layer.shifter(target).read(),
     readAlarms(client('cloudwatch'), state.input.alarms),
     readAlarmHistory(client('cloudwatch'), state.input.alarms, new Date(historyStart(readUntil))),
-    countHealthy(client('elb'), target.canary),
+    layer.canaryHealth(target),
     settings && source ? observeJudge(client('cloudwatch'), source, settings, { step: state.position, shiftedAt: stepStartedAt, now: readAt.getTime() }, state.judge) : undefined,
   ]);
   // Episodes that ended before the first shift happened before this rollout moved any traffic.
@@ -32,12 +34,12 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     {
       now: readAt.getTime(),
       alarms: withEpisodes(alarms, changes, heldFrom),
-      canaryHealthy: health.healthy,
+      canaryHealthy: health?.healthy,
       weights: current.weights,
       ...(judged && settings ? { judge: { report: judged.report, settings } } : {}),
     },
     { ...state.input, steps: state.plan.steps },
-    { stepIndex: state.position, stepStartedAt, expected: state.expected, pair: target },
+    { stepIndex: state.position, stepStartedAt, expected: state.expected, pair: layer.sides(target) },
   );
   log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason, ...(judged ? { judge: judged.report.verdict } : {}) });
   const notified = await tell(state, decision);

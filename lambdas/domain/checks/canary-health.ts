@@ -13,7 +13,9 @@ export interface HealthReading {
 /** Where the rule is applied: the message says what to do at that point. */
 export type HealthPhase = { phase: 'preflight'; canary: string } | { phase: 'shift'; canary: string; percent: number } | { phase: 'evaluate'; at: string };
 
-export function canaryHealthVerdict(h: HealthReading, minHealthyTargets: number, where: HealthPhase, response: Response = 'rollback'): Verdict {
+/** `h` undefined: the layer has no target health to read (Route 53 without health checks, API Gateway): nothing to hold against it. */
+export function canaryHealthVerdict(h: HealthReading | undefined, minHealthyTargets: number, where: HealthPhase, response: Response = 'rollback'): Verdict {
+  if (h === undefined) return { check: CANARY_HEALTH, status: 'pass', reason: 'no target health on this layer' };
   const evidence = { healthy: h.healthy, ...(h.total !== undefined ? { total: h.total } : {}), minHealthyTargets };
   const s = h.healthy === 1 ? '' : 's';
   if (h.healthy >= minHealthyTargets) {

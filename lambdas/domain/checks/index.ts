@@ -32,7 +32,11 @@ export interface Check {
 export const CHECKS: readonly Check[] = [
   { name: 'drift', verdicts: (c) => [driftVerdict(c.obs.weights, c.pos.expected, c.pos.pair, c.at)] },
   { name: ALARMS, verdicts: (c) => alarmVerdicts(c.obs.alarms, c.policy.insufficientData, c.at, (n) => c.respond(n, ALARMS)) },
-  { name: CANARY_HEALTH, verdicts: (c) => [canaryHealthVerdict({ healthy: c.obs.canaryHealthy }, c.policy.minHealthyTargets, { phase: 'evaluate', at: c.at }, c.respond(CANARY_HEALTH, CANARY_HEALTH))] },
+  {
+    name: CANARY_HEALTH,
+    verdicts: (c) =>
+      c.obs.canaryHealthy === undefined ? [] : [canaryHealthVerdict({ healthy: c.obs.canaryHealthy }, c.policy.minHealthyTargets, { phase: 'evaluate', at: c.at }, c.respond(CANARY_HEALTH, CANARY_HEALTH))],
+  },
   {
     name: ALARMS,
     verdicts: (c) =>
