@@ -11,6 +11,8 @@ const seconds = (what: string, max = 86_400) => int(`${what} (seconds)`).gte(0, 
 const rate = (what: string) => num(what).gt(0, { error: 'must be greater than 0' }).lt(0.5, { error: 'must be below 0.5 (e.g. 0.001)' });
 const percent = (what: string) => num(what).gt(0, { error: 'must be greater than 0' }).lte(100, { error: 'must be at most 100' });
 
+const cloudWatchPeriod = (s: number): boolean => [1, 5, 10, 30].includes(s) || (s >= 60 && s % 60 === 0);
+
 export const JudgeInputSchema = z.union(
   [
     z.literal('off'),
@@ -29,13 +31,14 @@ export const JudgeInputSchema = z.union(
         latencyRatio: num('p99 heuristic: canary p99 ÷ stable p99 that fails (default 1.2)').gte(1, { error: 'must be at least 1' }).optional(),
         latencyIncreaseMs: num('p99 heuristic: canary p99 − stable p99 that fails (default 50)').gte(0, { error: 'must be ≥ 0' }).optional(),
         latencyMinSamples: int('p99 heuristic: canary samples it needs (default 1000)').gte(1, { error: 'must be at least 1' }).optional(),
-        periodSeconds: int('the metric period (default 60)')
-          .refine((s) => [1, 5, 10, 30].includes(s) || (s >= 60 && s % 60 === 0), { error: 'must be 1, 5, 10, 30 or a multiple of 60 (CloudWatch periods)' })
-          .optional(),
+        periodSeconds: int('the metric period (default 60)').refine(cloudWatchPeriod, { error: 'must be 1, 5, 10, 30 or a multiple of 60 (CloudWatch periods)' }).optional(),
         settleSeconds: seconds('how long after its end a period is read (default 120)').optional(),
         warmupSeconds: seconds('the start of each step the test skips (default 60)').optional(),
         maxExtendSeconds: seconds('the longest the bake is extended while the test is open (default 300)').optional(),
-        baselineSeconds: seconds('stable history before the step (default 3600)', 86_400).optional(),
+        // Stable's p99 over the baseline is read as one period: it must be one CloudWatch accepts (0: no baseline).
+        baselineSeconds: seconds('stable history before the step (default 3600)', 86_400)
+          .refine((s) => s === 0 || cloudWatchPeriod(s), { error: 'must be 0, 1, 5, 10, 30 or a multiple of 60 (read as one CloudWatch period)' })
+          .optional(),
       }, { error: 'must be "off" or an object of judge settings, e.g. {"mode": "advisory"}' })
       .strict(),
   ],

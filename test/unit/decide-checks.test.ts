@@ -120,6 +120,7 @@ describe('input: judge and responses', () => {
     [{ judge: { mode: 'shadow' } }, /^judge\.mode = "shadow": must be "enforce" \(roll back on a regression\) or "advisory"/],
     [{ judge: { minRatio: 0.5 } }, /^judge\.minRatio = 0\.5: must be at least 1\.1/],
     [{ judge: { periodSeconds: 45 } }, /^judge\.periodSeconds = 45: must be 1, 5, 10, 30 or a multiple of 60/],
+    [{ judge: { baselineSeconds: 3500 } }, /^judge\.baselineSeconds = 3500: must be 0, 1, 5, 10, 30 or a multiple of 60/],
     [{ judge: { alpha: 0.01 } }, /^judge\.alpha: unknown field/],
     [{ judge: { minRatio: 5, maxRatio: 3 } }, /^judge\.maxRatio = 3: below minRatio 5; set maxRatio ≥ minRatio$/],
     [{ responses: { 'web-5xx': 'page' } }, /^responses\.web-5xx = "page": must be "rollback" \(default\), "hold"/],
