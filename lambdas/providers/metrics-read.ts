@@ -110,5 +110,6 @@ async function getMetricData(cw: CloudWatchClient, queries: MetricDataQuery[], f
   return series;
 }
 
-const inUnit = (ms: number, unit: MetricSource['metrics']['latencyUnit']): number => (unit === 'Seconds' ? ms / 1000 : ms);
+/** The threshold in the metric's unit, to 6 significant digits (no 0.30000000000000004 in a statistic name). */
+const inUnit = (ms: number, unit: MetricSource['metrics']['latencyUnit']): number => Number((unit === 'Seconds' ? ms / 1000 : ms).toPrecision(6));
 const inMs = (v: number, unit: MetricSource['metrics']['latencyUnit']): number => (unit === 'Seconds' ? v * 1000 : v);

@@ -56,6 +56,12 @@ describe('metrics-read', () => {
     });
   });
 
+  it('the PR threshold is written in the metric\'s unit without float noise', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    await readPeriods(cw, SOURCE, T, T + MIN, 60, 300.0000001 + 0.1 + 0.2 - 0.3);
+    expect(cwMock.commandCalls(GetMetricDataCommand)[0]?.args[0].input.MetricDataQueries?.find((q) => q.Id === 'stable_fast')?.MetricStat?.Stat).toBe('PR(:0.3)');
+  });
+
   it('the baseline: stable totals, φ of its per-minute errors, p99 in ms as the threshold', async () => {
     cwMock.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
