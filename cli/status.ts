@@ -1,5 +1,7 @@
 // `status` and `watch`: one report of an execution (where it is, what the listener and alarms say
 // right now, what comes next), printed once or followed until the rollout ends.
+import type { Verdict } from '../lambdas/domain/checks/check.ts';
+import { JUDGE } from '../lambdas/domain/checks/judge.ts';
 import type { AlarmObservation, Decision } from '../lambdas/domain/decide.ts';
 import { formatSplit, type PairWeights } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
@@ -21,6 +23,8 @@ export interface StatusReport {
   next: { percent: number | null; approval: boolean; inSeconds: number | null } | null;
   state: { name: string; enteredAt: string } | null;
   decision: Decision | null;
+  /** The judge's last verdict (status, reason with counts and statistic, evidence), when it ran. */
+  judge?: Verdict;
   /** The listener's weights right now (every target group of the forward action). */
   listener: { weights: Record<string, number>; split: string } | { error: string } | null;
   alarms: AlarmObservation[] | { error: string };
@@ -90,6 +94,7 @@ export function buildReport(view: ExecutionView, live: Live | undefined, pending
     next,
     state: view.current ? { name: view.current.name, enteredAt: view.current.enteredAt.toISOString() } : null,
     decision: view.lastDecision ?? null,
+    ...judgeOf(view.lastDecision),
     listener:
       live && target
         ? live.weights.ok
@@ -130,6 +135,7 @@ export function renderReport(r: StatusReport, nowMs: number): string[] {
   if (r.next) row('next', nextText(r));
   if (r.state) row('state', `${r.state.name} since ${clockTime(Date.parse(r.state.enteredAt))}`);
   if (r.decision) row('decision', decisionText(r.decision));
+  if (r.judge) row('judge', `${r.judge.status}${r.judge.response && r.judge.status === 'fail' ? ` (${r.judge.response})` : ''}: ${r.judge.reason.replace(/^judge(?: \(advisory\))?: /, '')}`);
   if (r.listener) row('listener', 'error' in r.listener ? `unavailable (${r.listener.error})` : `${r.listener.split} now (${weightsLine(r.listener.weights)})`);
   row('alarms', alarmsText(r.alarms));
   if (r.outcome.result === 'running') row('approval', approvalText(r));
@@ -145,6 +151,11 @@ function nextText(r: StatusReport): string {
   if (!r.state || r.state.name === 'Prepare') return `${what} once Prepare has checked the listener${n.approval ? ' (approval first)' : ''}`;
   const when = n.inSeconds === null ? '' : n.inSeconds === 0 ? ' now' : ` in ≈${roughly(n.inSeconds)}`;
   return `${what}${when}${n.approval ? ' (approval first)' : ''}`;
+}
+
+function judgeOf(d: Decision | undefined): { judge?: Verdict } {
+  const judge = d?.checks?.find((v) => v.check === JUDGE);
+  return judge ? { judge } : {};
 }
 
 /** bake/advance/promote reasons say what happens ("baking step 10%: …"); a rollback reason only says why. */

@@ -125,7 +125,7 @@ const DELETE = 'dynamodb:DeleteItem';
 const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
   Prepare: { handler: 'prepare', description: 'Validate the input, take the lock, record the original, pre-flight', table: [GET, PUT, DELETE], slackTable: [UPDATE], elbRead: true, elbModify: false, alarms: true, slack: true },
   Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
-  Evaluate: { handler: 'evaluate', description: 'Read alarms, target health and weights; decide', table: [], slackTable: [], elbRead: true, elbModify: false, alarms: true, slack: false },
+  Evaluate: { handler: 'evaluate', description: 'Read alarms, target health, weights and the judge metrics; decide', table: [], slackTable: [], elbRead: true, elbModify: false, alarms: true, slack: false },
   Finalize: { handler: 'finalize', description: 'Record the promotion and release the lock', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: false, alarms: false, slack: true },
   Rollback: { handler: 'rollback', description: "The state machine's Rollback: restore the recorded original, release the lock", table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
   SafetyNet: { handler: 'rollback', description: 'Safety net: restore the original after an execution ended ABORTED, TIMED_OUT or FAILED', table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
@@ -153,6 +153,8 @@ export const UNSCOPABLE_READS = {
   // resource type for it, but history of composite alarms is returned only when it is allowed on
   // `*` (CloudWatch API reference, DescribeAlarmHistory), and Evaluate reads account-wide history.
   alarmHistory: ['cloudwatch:DescribeAlarmHistory'],
+  // Evaluate only: the judge's per-target-group metrics. GetMetricData has no resource-level permissions.
+  metrics: ['cloudwatch:GetMetricData'],
 };
 
 export const EXECUTION_ENDED_BADLY = ['ABORTED', 'TIMED_OUT', 'FAILED'];
@@ -260,7 +262,7 @@ export class CanarySwitch extends Construct {
       for (const statement of itemStatements(this.table.tableArn, fnId, ITEM_ACCESS[fnId] ?? {}, tableActions)) fn.addToRolePolicy(statement);
       reserveConcurrency(fn, fnId);
       if (spec.elbRead) for (const statement of reads) fn.addToRolePolicy(statement);
-      if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.alarms, ...(spec.handler === 'evaluate' ? UNSCOPABLE_READS.alarmHistory : [])], resources: ['*'] }));
+      if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.alarms, ...(spec.handler === 'evaluate' ? [...UNSCOPABLE_READS.alarmHistory, ...UNSCOPABLE_READS.metrics] : [])], resources: ['*'] }));
       if (spec.elbModify) for (const statement of modify) fn.addToRolePolicy(statement);
       if (spec.slack && slackSecret) slackSecret.grantRead(fn);
       if (fnId === 'SlackCallback' && signingSecret) signingSecret.grantRead(fn);

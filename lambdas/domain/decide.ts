@@ -1,9 +1,13 @@
-// The one decision a rollout makes every poll: keep baking, advance, promote, or roll back.
-// Pure: the Evaluate handler gathers observations; this function only judges them.
-import { describeEpisode, type AlarmEpisode } from './alarm-episodes.ts';
+// The one decision a rollout makes every poll: keep baking, advance, promote, hold for a human, or
+// roll back. Pure: the Evaluate handler gathers observations; the checks (checks/index.ts) judge
+// them one by one, and this function orders their verdicts: drift first, then the checks, then
+// bake timing.
+import type { AlarmEpisode } from './alarm-episodes.ts';
+import { runChecks, type Verdict } from './checks/index.ts';
 import type { RolloutInput } from './input.ts';
-import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS, type PlanStep } from './plan.ts';
-import { describeChange, sameWeightMap, type Pair } from './shares.ts';
+import type { JudgeReport, JudgeSettings } from './judge.ts';
+import type { PlanStep } from './plan.ts';
+import type { Pair } from './shares.ts';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -23,6 +27,8 @@ export interface Observations {
   canaryHealthy: number | undefined;
   /** Every target group's weight in the forward action as the listener has it now. */
   weights: Record<string, number>;
+  /** The judge's report on this step so far, when the judge is on. */
+  judge?: { report: JudgeReport; settings: JudgeSettings };
 }
 
 export interface Position {
@@ -36,69 +42,50 @@ export interface Position {
 }
 
 export type DecisionPolicy = Pick<RolloutInput, 'bakeSeconds' | 'insufficientData' | 'minHealthyTargets'> &
-  Partial<Pick<RolloutInput, 'insufficientDataWaitSeconds'>> & { steps: PlanStep[] };
+  Partial<Pick<RolloutInput, 'insufficientDataWaitSeconds' | 'responses'>> & { steps: PlanStep[] };
 
-export type Action = 'bake' | 'advance' | 'promote' | 'rollback';
+/** hold: a failing signal whose response is "hold" stops the rollout at its step until a human approves (or rejects). */
+export type Action = 'bake' | 'advance' | 'promote' | 'rollback' | 'hold';
 
 export interface Decision {
   action: Action;
   reason: string;
+  /** Every check's verdict with its evidence (present when the judge ran, or a signal was answered by hold or notify). */
+  checks?: Verdict[];
+  /** Failing signals whose response is "notify": told, not acted on. */
+  notices?: string[];
 }
 
 export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): Decision {
   const step = plan.steps[pos.stepIndex];
   if (!step) throw new RangeError(`step index ${pos.stepIndex} is outside the plan (${plan.steps.length} steps)`);
   const at = `at step ${step.percent}%`;
-
-  // Never fight an operator: if someone moved the weights, hand traffic back to the original.
-  if (!sameWeightMap(obs.weights, pos.expected)) {
-    return rollback(`weights changed outside the rollout ${at}: ${describeChange(pos.expected, obs.weights, pos.pair)}`);
-  }
-  const firing = obs.alarms.filter((a) => a.state === 'ALARM');
-  if (firing.length > 0) {
-    const names = firing.map((a) => a.name).join(', ');
-    const why = firing[0]?.reason ? ` (${firing[0].reason})` : '';
-    return rollback(`alarm ${names} in ALARM ${at}${why}`);
-  }
-  // In ALARM since the previous poll, OK again now: a burst between two polls still rolls back.
-  const missed = obs.alarms.filter((a) => a.episode);
-  if (missed.length > 0) {
-    const first = missed[0]?.episode;
-    const episodes = missed.map((a) => describeEpisode(a.name, a.episode as AlarmEpisode)).join('; ');
-    return rollback(`alarm ${episodes} ${at}${first?.reason ? ` (${first.reason})` : ''}`);
-  }
-  const noData = obs.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').map((a) => a.name);
-  if (noData.length > 0 && plan.insufficientData === 'fail') {
-    return rollback(`alarm ${noData.join(', ')} has INSUFFICIENT_DATA ${at} and insufficientData is "fail"`);
-  }
-  if (obs.canaryHealthy !== undefined && obs.canaryHealthy < plan.minHealthyTargets) {
-    return rollback(`canary has ${obs.canaryHealthy} healthy target${obs.canaryHealthy === 1 ? '' : 's'} ${at}, fewer than minHealthyTargets ${plan.minHealthyTargets}`);
-  }
-
   const elapsed = Math.max(0, Math.floor((obs.now - pos.stepStartedAt) / 1000));
+  const responses = plan.responses ?? {};
+  const verdicts = runChecks({ obs, policy: plan, pos, at, percent: step.percent, elapsed, respond: (name, check) => responses[name] ?? responses[check] ?? 'rollback' });
+
+  const failing = verdicts.filter((v) => v.status === 'fail');
+  const notices = failing.filter((v) => v.response === 'notify').map((v) => v.reason);
+  // The verdicts come with the decision when the judge ran or a response other than rollback was involved.
+  const graded = failing.some((v) => (v.response ?? 'rollback') !== 'rollback');
+  const evidence = (d: Decision): Decision => (obs.judge || graded ? { ...d, checks: verdicts, ...(notices.length ? { notices } : {}) } : d);
+  const rollback = failing.find((v) => (v.response ?? 'rollback') === 'rollback');
+  if (rollback) return evidence({ action: 'rollback', reason: rollback.reason });
+  const held = failing.find((v) => v.response === 'hold');
+  if (held) return evidence({ action: 'hold', reason: `holding step ${step.percent}% for a human (response "hold"): ${held.reason}` });
+
+  const told = notices.length > 0 ? `; told, not acted on (response "notify"): ${notices.join('; ')}` : '';
+  const waiting = verdicts.find((v) => v.status === 'wait');
+  if (waiting) return evidence({ action: 'bake', reason: `${waiting.reason}${told}` });
+
+  const judged = obs.judge ? `, judge ${obs.judge.report.verdict}` : '';
   const targets = obs.canaryHealthy === undefined ? '' : `, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy`;
-  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK${targets}`;
-  if (noData.length > 0 && plan.insufficientData === 'wait') {
-    // The hold is bounded (plan.ts counts it in the plan's events and time): no data for this long
-    // means the alarm cannot judge the canary, and a held step must not outlive the execution.
-    const wait = plan.insufficientDataWaitSeconds ?? DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS;
-    if (elapsed >= plan.bakeSeconds + wait) {
-      return rollback(
-        `alarm ${noData.join(', ')} still has INSUFFICIENT_DATA ${at} after ${elapsed}s (bakeSeconds ${plan.bakeSeconds} + insufficientDataWaitSeconds ${wait}); ` +
-          'check that the alarm\'s metric reports at this traffic share, or raise insufficientDataWaitSeconds',
-      );
-    }
-    return { action: 'bake', reason: `holding step ${step.percent}%: alarm ${noData.join(', ')} has INSUFFICIENT_DATA (${elapsed}s baked, rolls back at ${plan.bakeSeconds + wait}s)` };
-  }
+  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK${targets}${judged}${told}`;
   if (elapsed < plan.bakeSeconds) {
-    return { action: 'bake', reason: `baking step ${step.percent}%: ${elapsed}s of ${plan.bakeSeconds}s, ${health}` };
+    return evidence({ action: 'bake', reason: `baking step ${step.percent}%: ${elapsed}s of ${plan.bakeSeconds}s, ${health}` });
   }
   const last = pos.stepIndex === plan.steps.length - 1;
-  if (last) return { action: 'promote', reason: `step ${step.percent}% baked ${elapsed}s with ${health}: promoting` };
+  if (last) return evidence({ action: 'promote', reason: `step ${step.percent}% baked ${elapsed}s with ${health}: promoting` });
   const next = plan.steps[pos.stepIndex + 1];
-  return { action: 'advance', reason: `step ${step.percent}% baked ${elapsed}s with ${health}: advancing to ${next?.percent}%` };
-}
-
-function rollback(reason: string): Decision {
-  return { action: 'rollback', reason };
+  return evidence({ action: 'advance', reason: `step ${step.percent}% baked ${elapsed}s with ${health}: advancing to ${next?.percent}%` });
 }

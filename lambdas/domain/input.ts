@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { lookupProvider, PROVIDERS, type Target } from '../providers/traffic/index.ts';
 import { limitProblems, type ExecutionLimits } from './limits.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
+import { judgeInputProblems, JudgeInputSchema, ResponsesSchema } from './judge-input.ts';
 
 export { HISTORY_EVENT_LIMIT, HISTORY_EVENT_BUDGET } from './limits.ts';
 
@@ -104,6 +105,9 @@ export const RolloutInputSchema = z
         error: 'must be "disable-during-rollout" (stickiness off while shifting, restored after promotion) or "accept" (shift as is; sticky clients stay where the ALB sent them)',
       })
       .optional(),
+    // Optional: absent = on with the defaults of judge.ts (for targets whose provider has metrics).
+    judge: JudgeInputSchema.optional(),
+    responses: ResponsesSchema.optional(),
     slack: z
       .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{4,}$/, { error: 'must be a Slack channel id like C0123456 (not a #name)' }) })
       .strict()
@@ -158,7 +162,7 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
   const schema = RolloutInputSchema.extend({ target: targetSchema });
   let problems: string[] = lookup.ok ? [] : [lookup.problem];
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) problems = problems.concat(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
+  if (!parsed.success) problems = problems.concat(parsed.error.issues.flatMap(unionBranch).map((issue) => describeIssue(issue, raw)));
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
   const target = targetSchema.safeParse(rawTarget);
@@ -168,6 +172,7 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
     approvalOrderProblems(given),
     provider && typeof rawTarget === 'object' && rawTarget !== null && !Array.isArray(rawTarget) ? (provider.rawProblems?.(rawTarget as Record<string, unknown>) ?? []) : [],
     provider && target.success ? (provider.targetProblems?.(target.data as object) ?? []) : [],
+    judgeInputProblems(given),
   );
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };
   return { ok: true, input: parsed.data as RolloutInput };
@@ -260,6 +265,13 @@ function approvalOrderProblems(raw: Record<string, unknown>): string[] {
     }
   });
   return problems;
+}
+
+/** A union (`"off"` or an object) that failed on an object: that branch's own issues name the field. */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const branch = issue.errors.find((errors) => errors.length > 0 && !errors.some((e) => e.code === 'invalid_type' && e.path.length === 0) && !errors.some((e) => e.code === 'invalid_value' && e.path.length === 0));
+  return branch ? branch.map((e) => ({ ...e, path: [...issue.path, ...e.path] }) as z.core.$ZodIssue) : [issue];
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {

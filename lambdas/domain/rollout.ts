@@ -1,6 +1,7 @@
 // The rollout's execution state: what flows between the states of statemachine/rollout.asl.json.
 // Pure transitions; the handlers do the I/O around them.
 import type { Decision } from './decide.ts';
+import type { JudgeProgress } from './judge.ts';
 import type { RolloutInput } from './input.ts';
 import type { Plan } from './plan.ts';
 import type { PairWeights } from './weights.ts';
@@ -45,6 +46,10 @@ export interface RolloutState {
   /** Alarms (state and history) have been judged up to here (ISO, Lambda clock); the next Evaluate reads their history from a little before it. */
   alarmsReadUntil?: string;
   decision?: Decision;
+  /** The judge's test of the step in effect: counts per closed period, the last one added (`through`), the statistic. */
+  judge?: JudgeProgress;
+  /** Signals already told to Slack under the "notify" response, as `<step index>:<check>` (told once per step). */
+  notified?: string[];
   approval?: { approvedBy?: string; at?: string };
   /** Set by a Catch (ResultPath $.error): Step Functions' { Error, Cause }. */
   error?: { Error: string; Cause?: string };
@@ -78,7 +83,17 @@ export function afterShift(
 }
 
 export function afterDecision(state: RolloutState, decision: Decision): RolloutState {
-  return { ...state, decision, next: decision.action === 'advance' ? nextStep(state.plan, state.position + 1) : null };
+  return { ...state, decision, next: decision.action === 'advance' ? nextStep(state.plan, state.position + 1) : decision.action === 'hold' ? heldStep(state) : null };
+}
+
+/**
+ * A held step waits for a human through the approval machinery: the "next" step is the current one
+ * behind an approval. Approved: Shift re-applies it (no write; the step and the judge's test
+ * restart). Rejected: rolled back. Timed out: approvals.onTimeout.
+ */
+function heldStep(state: RolloutState): NextStep | null {
+  const step = state.plan.steps[state.position];
+  return step ? { index: state.position, percent: step.percent, approval: true } : null;
 }
 
 /** Why a rollout is being rolled back, in one line a human can act on. */

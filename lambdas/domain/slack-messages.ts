@@ -115,6 +115,10 @@ export interface ApprovalView {
   timeoutSeconds: number;
   onTimeout: 'rollback' | 'proceed';
   deadline: Date;
+  /** The step is held (response "hold"): why. Approving continues at the same step. */
+  held?: string | undefined;
+  /** The judge's verdict on the step so far: counts, thresholds and statistic. */
+  judge?: string | undefined;
 }
 
 export function approvalRequestMessage(v: ApprovalView): SlackMessage & { blocks: Block[] } {
@@ -131,7 +135,9 @@ export function approvalRequestMessage(v: ApprovalView): SlackMessage & { blocks
           `*Rollout* \`${name}\` on ${escapeText(v.what)}`,
           `*Now* ${v.current.percent}% — ${split(v.current.weights, v.names)}`,
           `*Next* ${v.next.percent}% — ${split(v.next.weights, v.names)}`,
+          ...(v.held ? [`*Held* ${escapeText(v.held)}; approving continues at ${v.next.percent}%, rejecting rolls back`] : []),
           `*Alarms* ${alarmSummary(v.alarms)}`,
+          ...(v.judge ? [`*Judge* ${escapeText(v.judge)}`] : []),
           `*Times out* in ${humanSeconds(v.timeoutSeconds)} (${slackDate(v.deadline)}); ${then}`,
         ].join('\n'),
       ),
@@ -250,9 +256,11 @@ export function ephemeral(text: string): { response_type: 'ephemeral'; replace_o
 
 export type ProgressEvent =
   | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
-  | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
+  | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights; /** The judge's verdict on the step before (reason with its counts and statistic). */ judged?: string }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
-  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };
+  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
+  /** A failing signal whose response is "notify": told, the rollout carries on. */
+  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string };
 
 export function progressMessage(e: ProgressEvent): SlackMessage {
   const name = `\`${escapeText(executionName(e.executionArn))}\``;
@@ -265,6 +273,10 @@ export function progressMessage(e: ProgressEvent): SlackMessage {
       break;
     case 'step':
       text = `:arrow_forward: ${name} is at ${e.percent}% on the canary (stable/canary ${formatSplit(e.weights)}, weights ${e.weights.stable}:${e.weights.canary}); baking`;
+      if (e.judged) text += `\n${escapeText(e.judged)}`;
+      break;
+    case 'notice':
+      text = `:warning: ${name} at ${e.percent}%: ${escapeText(e.reason)} (response "notify" for ${escapeText(e.check)}: told, the rollout carries on)`;
       break;
     case 'promoted':
       text = `:white_check_mark: ${name} promoted: 100% on the canary after ${duration(e.durationSeconds)}`;

@@ -40,7 +40,7 @@ export async function handler(state: RolloutState): Promise<RolloutSummary> {
   const db = store();
   const why = state.decision?.reason ?? 'promoted';
   const books = new Bookkeeping(state.executionArn, now, logWarn);
-  await books.step('audit', () => db.audit(state.executionArn, { at: at.toISOString(), action: 'promote', to: final.weights, by: state.executionArn, why }, 'promote'));
+  await books.step('audit', () => db.audit(state.executionArn, { at: at.toISOString(), action: 'promote', to: final.weights, by: state.executionArn, why, ...(state.decision?.checks ? { evidence: state.decision.checks } : {}) }, 'promote'));
   await books.step('record status', () => db.setStatus(state.executionArn, 'promoted', why));
   await books.step('lock release', () => db.releaseLock(state.lockKey, state.executionArn));
   // The alarm abort no longer needs to find it; a stale watch item is harmless (never a failure here).
@@ -58,6 +58,8 @@ export async function handler(state: RolloutState): Promise<RolloutSummary> {
     direction: { ...layer.sides(state.input.target), text: directionText(state.input.target) },
     steps: state.history,
     finalWeights: final.weights,
+    // The last step's verdicts (the judge's counts, thresholds and statistic), when the judge ran.
+    ...(state.decision?.checks ? { checks: state.decision.checks } : {}),
   };
 }
 

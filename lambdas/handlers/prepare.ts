@@ -1,5 +1,7 @@
 // Prepare: validate the input, take the per-listener lock, record the original forward action and
 // run the pre-flight checks. Anything wrong fails here, before any traffic moves.
+import { alarmsPreflightVerdict } from '../domain/checks/alarms.ts';
+import { canaryHealthVerdict } from '../domain/checks/canary-health.ts';
 import { validateRequest } from '../domain/input.ts';
 import { buildPlan, planShares } from '../domain/plan.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
@@ -101,14 +103,7 @@ async function preflight(
         `if ${canary} is the version serving today, swap stable and canary`,
     );
   }
-  if (health && health.healthy < minHealthy) {
-    problems.push(
-      `canary ${canary} has ${health.healthy} healthy of ${health.total} targets, fewer than minHealthyTargets ${minHealthy}; ` +
-        `register healthy targets first (an ALB sends traffic to unhealthy targets when none are healthy)`,
-    );
-  }
-  const firing = states.filter((a) => a.state === 'ALARM').map((a) => a.name);
-  if (firing.length > 0) problems.push(`alarm ${firing.join(', ')} is already in ALARM; fix what it watches, or wait until it is OK`);
+  for (const v of [canaryHealthVerdict(health, minHealthy, { phase: 'preflight', canary }), alarmsPreflightVerdict(states)]) if (v.status === 'fail') problems.push(v.reason);
   problems.push(...layerProblems);
   if (problems.length > 0) throw new PreflightFailed(`pre-flight failed: ${problems.join('; ')}`);
 }

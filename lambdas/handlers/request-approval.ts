@@ -6,6 +6,7 @@
 // or until approvals.timeoutSeconds pass. A Slack failure is logged and counted, never thrown: the
 // request stays approvable from the CLI and the timeout policy still applies.
 import { randomBytes } from 'node:crypto';
+import { JUDGE } from '../domain/checks/judge.ts';
 import type { RolloutState } from '../domain/rollout.ts';
 import type { AlarmReading } from '../domain/slack-messages.ts';
 import { client } from '../providers/clients.ts';
@@ -94,6 +95,8 @@ export async function handler(event: RequestApprovalEvent): Promise<RequestAppro
         timeoutSeconds,
         onTimeout,
         deadline,
+        held: state.decision?.action === 'hold' ? state.decision.reason : undefined,
+        judge: state.decision?.checks?.find((v) => v.check === JUDGE)?.reason,
       },
       state.input.slack?.channel,
     );

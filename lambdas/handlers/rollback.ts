@@ -22,6 +22,8 @@ export interface RollbackResult {
   executionArn: string;
   cause: string;
   restored?: Record<string, number>;
+  /** The checks' verdicts with their evidence, when a decision rolled back (the judge's counts and statistic). */
+  checks?: unknown[];
   /** Bookkeeping steps that failed after their retries (traffic is restored regardless). */
   bookkeepingFailed?: string[];
   /** The rollout table's copy of the original differs from Step Functions' record: reported, never applied. */
@@ -42,9 +44,11 @@ async function fromStateMachine(state: Partial<RolloutState>): Promise<RollbackR
   if (!original || !input?.target || !lockKey) throw new TypeError(`rollback of ${executionArn} needs the rollout state Prepare returned (original, input.target, lockKey)`);
   const cause = rollbackCause(state);
   const { before, after } = await restoreOnce(input.target, original, executionArn, 'state-machine');
-  const books = await settle({ executionArn, lockKey, by: 'state-machine', cause, before, after, channel: input.slack?.channel, alarms: input.alarms });
+  // The checks' verdicts behind a rollback decision (the judge's counts and statistic) go with it.
+  const checks = state.decision?.action === 'rollback' ? state.decision.checks : undefined;
+  const books = await settle({ executionArn, lockKey, by: 'state-machine', cause, before, after, channel: input.slack?.channel, alarms: input.alarms, ...(checks ? { evidence: checks } : {}) });
   const told = cause + books.suffix('the safety net retries it');
-  return { outcome: 'rolled-back', executionArn, cause: told, restored: after.weights, ...(books.failed.length > 0 ? { bookkeepingFailed: books.failed } : {}) };
+  return { outcome: 'rolled-back', executionArn, cause: told, restored: after.weights, ...(books.failed.length > 0 ? { bookkeepingFailed: books.failed } : {}), ...(checks ? { checks } : {}) };
 }
 
 /** One restore attempt: read (for the audit), write the original back if it is not in place, verify. */
@@ -76,6 +80,8 @@ export interface Settlement {
   keepLock?: boolean;
   /** The alarms the rollout watched: their watch items go (a stale one is harmless, so never reported). */
   alarms?: readonly string[] | undefined;
+  /** The verdicts the rollback was decided on, for the audit trail. */
+  evidence?: unknown;
 }
 
 /**
@@ -93,7 +99,7 @@ export async function recordRollback(r: Settlement): Promise<Bookkeeping> {
   const db = store();
   const books = new Bookkeeping(r.executionArn, now, logWarn);
   const at = now().toISOString();
-  await books.step('audit', () => db.audit(r.executionArn, { at, action: 'rollback', ...(r.before ? { from: r.before.weights } : {}), to: r.after.weights, by: r.by, why: r.cause }, 'rollback'));
+  await books.step('audit', () => db.audit(r.executionArn, { at, action: 'rollback', ...(r.before ? { from: r.before.weights } : {}), to: r.after.weights, by: r.by, why: r.cause, ...(r.evidence ? { evidence: r.evidence } : {}) }, 'rollback'));
   await books.step('record status', () => db.setStatus(r.executionArn, 'rolled-back', r.cause));
   if (!r.keepLock) await books.step('lock release', () => db.releaseLock(r.lockKey, r.executionArn));
   if (r.alarms?.length) await db.unwatchAlarms(r.executionArn, r.alarms).catch((err: unknown) => logWarn('removing the watch items failed; they expire', { executionArn: r.executionArn, error: (err as Error).message }));

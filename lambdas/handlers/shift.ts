@@ -1,6 +1,8 @@
 // Shift: move the pair to the next step's weights. Refuses when the weights were changed by
 // someone else (never fight an operator) or when the canary has too few healthy targets (an ALB
 // fails open into unhealthy targets). Safe to retry: a step already applied is not applied again.
+import { canaryHealthVerdict } from '../domain/checks/canary-health.ts';
+import { JUDGE } from '../domain/checks/judge.ts';
 import { afterShift, type RolloutState } from '../domain/rollout.ts';
 import { describeChange, sameWeightMap } from '../domain/shares.ts';
 import { stickinessDuringRollout } from '../domain/stickiness.ts';
@@ -28,12 +30,8 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${describeChange(state.expected, current.weights, sides)}`);
   }
 
-  const health = await layer.canaryHealth(target);
-  if (health && health.healthy < state.input.minHealthyTargets) {
-    throw new InsufficientHealthyTargets(
-      `refusing to send ${step.percent}% to ${layer.sideName(sides.canary)}: ${health.healthy} of ${health.total} targets healthy, minHealthyTargets is ${state.input.minHealthyTargets}`,
-    );
-  }
+  const health = canaryHealthVerdict(await layer.canaryHealth(target), state.input.minHealthyTargets, { phase: 'shift', canary: layer.sideName(sides.canary), percent: step.percent });
+  if (health.status === 'fail') throw new InsufficientHealthyTargets(health.reason);
 
   // Stop execution does not stop this Lambda: if the safety net has started restoring, stand down.
   const db = store();
@@ -57,12 +55,16 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
       to: applied.weights,
       by: state.executionArn,
       why: `step ${step.percent}%${state.approval?.approvedBy ? ` approved by ${state.approval.approvedBy}` : ''}`,
+      // The verdicts that advanced the rollout here (the judge's counts and statistic), when it ran.
+      ...(state.decision?.checks ? { evidence: state.decision.checks } : {}),
     },
     `shift#${next.index}`,
   );
   const pair = { stable: desired.weights[sides.stable] ?? 0, canary: desired.weights[sides.canary] ?? 0 };
   log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: desired.weights });
-  await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: pair }, state.input.slack?.channel, logWarn);
+  // The judge's verdict on the step just left, when it ran (the decision that advanced here).
+  const judged = state.decision?.checks?.find((v) => v.check === JUDGE)?.reason;
+  await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: pair, ...(judged ? { judged } : {}) }, state.input.slack?.channel, logWarn);
   return afterShift(state, next.index, desired.weights, at, sides);
 }
 

@@ -4,9 +4,11 @@ import type { PairWeights } from '../domain/weights.ts';
 
 export type RolloutEvent =
   | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
-  | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
+  | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights; /** The judge's verdict on the step before (reason with its counts and statistic). */ judged?: string }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
-  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };
+  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
+  /** A failing signal whose response is "notify": told, the rollout carries on. */
+  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string };
 
 export interface Notifier {
   notify(event: RolloutEvent, channel: string | undefined): Promise<void>;

@@ -34,11 +34,13 @@ export interface RolloutRecord {
 
 export interface AuditEntry {
   at: string;
-  action: 'shift' | 'rollback' | 'promote' | 'approval';
+  action: 'shift' | 'rollback' | 'promote' | 'approval' | 'judge';
   from?: Record<string, number>;
   to?: Record<string, number>;
   by: string;
   why: string;
+  /** The checks' verdicts with their raw values (the judge's counts, thresholds and statistic). */
+  evidence?: unknown;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed-out' | 'ended';

@@ -188,7 +188,7 @@ describe('alarms that abort nothing', () => {
   });
 
   it('a response for another alarm, or a malformed responses field, leaves the default: rollback', async () => {
-    runs[ARN.execution] = listenerRun({ responses: { 'web-green-p99': 'hold', [ALARM]: 'HOLD!' } });
+    runs[ARN.execution] = listenerRun({ responses: { 'web-green-p99': 'hold', [ALARM]: 'HOLD!' as 'hold' } });
     await handler(alarmEvent());
     expect(world.listener.DefaultActions).toEqual(oidcThenForward());
     expect(stops()).toHaveLength(1);

@@ -217,6 +217,8 @@ export const baseInput = (over: Partial<RolloutInputRaw> = {}): RolloutInputRaw 
   alarms: ['web-green-5xx', 'web-green-p99'],
   // The fixture's forward action is sticky; tests of the other modes say so.
   stickiness: 'accept',
+  // The judge (on by default) has its own tests (evaluate-judge.test.ts); these are about the rest.
+  judge: 'off',
   ...over,
 });
 

@@ -99,6 +99,7 @@ describe('IAM', () => {
       ...UNSCOPABLE_READS.elb,
       ...UNSCOPABLE_READS.alarms,
       ...UNSCOPABLE_READS.alarmHistory,
+      ...UNSCOPABLE_READS.metrics,
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
       'xray:GetSamplingRules',
@@ -116,6 +117,10 @@ describe('IAM', () => {
     expect(onStar.length).toBeGreaterThan(0);
     expect(onStar.flatMap((s) => s.Action).filter((a) => !allowed.has(a))).toEqual([]);
     expect(all.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('only Evaluate reads metric data (the judge)', () => {
+    expect(OUR_FUNCTIONS.filter((id) => statementsOf(t, id).some((s) => s.Action.includes('cloudwatch:GetMetricData')))).toEqual(['Evaluate']);
   });
 
   it('only Evaluate reads alarm history (ALARM episodes between polls)', () => {

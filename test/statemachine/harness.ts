@@ -197,6 +197,8 @@ export function rolloutInput(overrides: Record<string, unknown> = {}): Record<st
     alarms: ['web-green-5xx'],
     // originalActions() is sticky: Prepare refuses a sticky forward action unless the input says how to handle it.
     stickiness: 'accept',
+    // The judge (on by default) has its own suite (judge.test.ts), with metrics on the bench.
+    judge: 'off',
     ...overrides,
   };
 }
