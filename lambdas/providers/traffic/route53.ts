@@ -62,7 +62,12 @@ export const Route53TargetSchema = z
       stable: SET_ID,
       canary: SET_ID,
     },
-    { error: 'must be an object { type: "route53", hostedZoneId, recordName, recordType, stable, canary }' },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `has no field ${issue.keys.join(', ')}: a Route 53 target is { type: "route53", hostedZoneId, recordName, recordType, stable, canary }`
+          : 'must be an object { type: "route53", hostedZoneId, recordName, recordType, stable, canary }',
+    },
   )
   .strict()
   .refine((t) => t.stable !== t.canary, { error: 'stable and canary name the same SetIdentifier; they must be two records of the weighted set', path: ['canary'] });
