@@ -96,6 +96,11 @@ export class Route53Model {
     this.health.set(id, healthy);
   }
 
+  /** What the checkers report now (unknown ids: not healthy). */
+  isHealthy(id: string): boolean {
+    return this.health.get(id) === true;
+  }
+
   zone(id: string): Zone {
     const zone = this.zones.get(id);
     if (!zone) throw new Route53Error('NoSuchHostedZone', `No hosted zone found with ID: ${id}`, 404);
