@@ -38,7 +38,7 @@ export const route53Infra: InfraProvider<Route53Config> = {
   },
 
   grants(config, scope): ProviderGrants {
-    const zones = [...new Set(config.hostedZoneIds)].map((id) => arn(scope, `hostedzone/${id}`));
+    const zones = [...new Set(Array.isArray(config.hostedZoneIds) ? config.hostedZoneIds : [])].map((id) => arn(scope, `hostedzone/${id}`));
     return {
       write: [
         new iam.PolicyStatement({
