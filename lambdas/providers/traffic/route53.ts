@@ -85,7 +85,7 @@ export function cacheSeconds(records: readonly ResourceRecordSet[]): { ttl: numb
 }
 
 export interface SettleOptions {
-  /** Between two GetChange calls (default 2 s: Route 53 allows 5 requests a second per account). */
+  /** The longest pause between two GetChange calls (default 2 s: Route 53 allows 5 requests a second per account). */
   pollMs?: number;
   /** Give up after this long (default 20 s, inside the 30-s Lambda timeout). */
   timeoutMs?: number;
@@ -161,14 +161,17 @@ export class Route53Shifter extends VerifiedShifter {
     const pollMs = this.settle.pollMs ?? 2_000;
     const timeoutMs = this.settle.timeoutMs ?? 20_000;
     const sleep = this.settle.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    for (let waited = 0; ; waited += pollMs) {
+    // 250 ms, 500 ms, 1 s, then every pollMs: most changes are INSYNC within seconds.
+    for (let waited = 0, i = 0; ; i++) {
       const res = await aws(`GetChange ${id} (${this.where})`, () => this.r53.send(new GetChangeCommand({ Id: id })));
       if (res.ChangeInfo?.Status === 'INSYNC') {
         this.pendingChange = undefined;
         return;
       }
-      if (waited + pollMs > timeoutMs) break;
-      await sleep(pollMs);
+      const pause = Math.min(pollMs, 250 * 2 ** i);
+      if (waited + pause > timeoutMs) break;
+      await sleep(pause);
+      waited += pause;
     }
     throw new ChangeNotInSync(
       id,
