@@ -41,7 +41,8 @@ afterAll(async () => {
 beforeEach(() => {
   zone = model.createZone('example.com');
   check = model.createHealthCheck(true);
-  model.change(zone, { Changes: [blue, green(), legacy, { Name: 'www.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.99' }] }].map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })) });
+  const www: ResourceRecordSet = { Name: 'www.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.99' }] };
+  model.change(zone, { Changes: [blue, green(), legacy, www].map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })) });
   batches = [];
   const change = model.change.bind(model);
   model.change = (z, b) => (batches.push(structuredClone(b)), change(z, b));

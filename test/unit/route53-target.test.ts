@@ -26,6 +26,9 @@ describe('Route 53 target schema', () => {
     expect(route53.lockKey(dotted)).toBe(route53.lockKey(target));
     expect(route53.lockKey(target)).toBe('lock#route53:Z0123456789ABCDEFGHIJ:api.example.com:A');
     expect(route53.label(target)).toBe('record api.example.com A (zone Z0123456789ABCDEFGHIJ)');
+    expect(route53.resource(target)).toBe('record api.example.com A in zone Z0123456789ABCDEFGHIJ');
+    expect(route53.nameHint(target)).toBe('api-green');
+    expect(route53.nameHint({ type: 'route53' })).toBe('record-canary');
     expect(Route53TargetSchema.parse({ ...valid, recordName: '*.example.com' }).recordName).toBe('*.example.com');
   });
 

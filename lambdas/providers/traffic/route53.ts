@@ -210,6 +210,12 @@ export const route53: TrafficProvider<Route53Target> = {
   scale: `${ROUTE53_SCALE.label} (smallest non-zero share 1/256 ≈ 0.39%)`,
   lockKey: (t) => `lock#route53:${t.hostedZoneId}:${t.recordName}:${t.recordType}`,
   label: labelOf,
+  resource: (t) => `record ${t.recordName} ${t.recordType} in zone ${t.hostedZoneId}`,
+  // `api-green`: the record's first label and the canary (any target form: fields may be missing before validation).
+  nameHint: (t) => {
+    const target = t as Partial<Route53Target>;
+    return `${canonicalName(target.recordName ?? 'record').split('.')[0] || 'record'}-${target.canary ?? 'canary'}`;
+  },
   sides: (t): Sides => ({ stable: t.stable, canary: t.canary }),
   sideName: (id) => id,
   stepWeights(original, t, percent) {
