@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { runLab, type LabReport } from '../lab/run.ts';
 
 /** Bake ≥ 2 × the lab TTL (5 s): Prepare refuses shorter bakes for Route 53; the ALB gets the same input. */
-const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 10, pollSeconds: 1, rate: 200, approvalsBefore: [] as number[], scenario: 'broken' as const };
+// Traffic keeps flowing 10 s after the workflow ends (settleMs), past the 5-s TTL, so the users a
+// cached DNS answer still sends to green after the rollback are counted.
+const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 10, pollSeconds: 1, rate: 200, approvalsBefore: [] as number[], scenario: 'broken' as const, settleMs: 10_000 };
 const PROVIDERS = ['alb', 'route53'] as const;
 
 export interface ProviderFigures {

@@ -4,6 +4,7 @@ import type { LabProvider, LabProviderName } from './provider.ts';
 
 export const LAB_PROVIDERS: Partial<Record<LabProviderName, () => Promise<LabProvider>>> = {
   alb: async () => (await import('./alb.ts')).albLab,
+  route53: async () => (await import('./route53.ts')).route53Lab,
 };
 
 /** Names `--provider` accepts. */

@@ -30,6 +30,7 @@ export interface Route53LabOptions {
 export function route53LabProvider(options: Route53LabOptions = {}): LabProvider {
   return {
     name: 'route53',
+    defaultBakeSeconds: 2 * (options.ttlSeconds ?? LAB_TTL_SECONDS),
     async start(services, metrics): Promise<LabBackend & { resolver: CachingResolver; model: Route53Model }> {
       const ttl = options.ttlSeconds ?? LAB_TTL_SECONDS;
       const model = new Route53Model({ changeDelayMs: options.changeDelayMs ?? 500 });
@@ -68,7 +69,7 @@ export function route53LabProvider(options: Route53LabOptions = {}): LabProvider
         notes: [
           `DNS: ${LAB_RECORD} A, weighted records blue/green, TTL ${ttl} s; ${options.clients ?? 200} clients each cache their answer for the TTL, so a step or the rollback reaches them up to ${ttl} s late (Prepare refuses bakes under ${2 * ttl} s)`,
         ],
-        planWeights(percent) {
+        planWeights(percent: number) {
           const step = stepWeights({ blue: 255, green: 0 }, { stable: 'blue', canary: 'green' }, percent, ROUTE53_SCALE);
           return step.ok ? { stable: step.weights.blue ?? 0, canary: step.weights.green ?? 0 } : { stable: NaN, canary: NaN };
         },
