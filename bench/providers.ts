@@ -54,7 +54,8 @@ export async function providerBench(runs = 3, print: (line: string) => void = co
     figures.map((f) => [f.provider, `${f.correct}/${f.runs}`, spread(f.mttrWeightsMs), spread(f.mttrUsersMs), spreadCount(f.failed), spreadCount(f.failedAfterDecision), spreadCount(f.sent)]),
     print,
   );
-  print('MTTR (users) is what the TTL adds: Route 53 restores the weights as fast as the ALB, but clients keep the cached answer for up to the TTL.');
+  print("MTTR (weights) for Route 53 includes the change's PENDING → INSYNC (lab: 500 ms) and the GetChange polling; MTTR (users) adds the clients' cached answers (up to the 5-s TTL).");
+  print('Errors are counted in 1-s buckets: an MTTR (users) of 0.0 s means no green error after the second in which the rollback began.');
   return figures;
 }
 
