@@ -82,9 +82,12 @@ export class PromotedBookkeepingFailed extends RolloutError {
 export class WeightedRecordNotFound extends RolloutError {
   override name = 'WeightedRecordNotFound';
 }
-/** A Route 53 change was still PENDING when the step stopped waiting; the message names the change id. */
-export class ChangeNotInSync extends RolloutError {
-  override name = 'ChangeNotInSync';
+/**
+ * A Route 53 change was still PENDING when the step stopped waiting; the message names the change id.
+ * The state machine sees `Transient` and retries: Route 53 has accepted the change, so the retry
+ * reads the weights written and goes on while the name servers catch up.
+ */
+export class ChangeNotInSync extends Transient {
   constructor(
     readonly changeId: string,
     message: string,

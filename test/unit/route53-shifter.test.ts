@@ -107,7 +107,7 @@ describe('Route53Shifter', () => {
     expect(batches).toHaveLength(1);
   });
 
-  it('throws ChangeNotInSync naming the change when INSYNC does not come within the bound', async () => {
+  it('throws ChangeNotInSync (retried as Transient) naming the change when INSYNC does not come within the bound', async () => {
     const slow = new Route53Model({ changeDelayMs: 60_000 });
     const z = slow.createZone('example.com');
     slow.change(z, { Changes: [blue, { ...legacy, SetIdentifier: 'green' }].map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })) });
@@ -118,6 +118,8 @@ describe('Route53Shifter', () => {
       const t = Route53TargetSchema.parse({ type: 'route53', hostedZoneId: z, recordName: 'api.example.com', recordType: 'A', stable: 'blue', canary: 'green' });
       const err = await new Route53Shifter(t, { pollMs: 1, timeoutMs: 3, sleep: async () => {} }).apply({ weights: { blue: 1, green: 1 } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ChangeNotInSync);
+      // The state machine retries it (ErrorEquals Transient).
+      expect((err as Error).name).toBe('Transient');
       const id = (err as ChangeNotInSync).changeId;
       expect(id).toMatch(/^\/change\/C/);
       expect((err as Error).message).toContain(id);
