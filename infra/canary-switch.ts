@@ -29,6 +29,7 @@ import { addSchedules } from './schedules.ts';
 import { addWorkflowAlarms } from './workflow-alarms.ts';
 import { elbv2Infra, ELB_READS, exampleElbv2Target, type ShiftableTag } from './providers/elbv2.ts';
 import { configuredProviders } from './providers/index.ts';
+import type { Route53Config } from './providers/route53.ts';
 import { scheduleProblems, uniqueNameProblems, type RolloutSchedule } from './validate.ts';
 
 export type { ShiftableTag } from './providers/elbv2.ts';
@@ -72,6 +73,8 @@ export interface CanarySwitchProps {
    * shiftableTag is required. @default - no tag-based permission
    */
   readonly shiftableTag?: ShiftableTag;
+  /** Route 53 hosted zones whose weighted records a rollout may shift (docs/providers/route53.md). @default - none */
+  readonly route53?: Route53Config;
   /** Slack approvals and notifications. @default - no Slack: approvals can only be decided with the CLI, and schedules may not ask for approvals */
   readonly slack?: SlackProps;
   /** Rollouts started by EventBridge Scheduler; each input is validated at synth. @default [] */

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
 import type { LabReport } from './run.ts';
 import { defaultPollSeconds, SCENARIOS, type Scenario } from './scenarios.ts';
-import { labProviderNames } from './providers/index.ts';
+import { labProvider, labProviderNames } from './providers/index.ts';
 // The lab itself (servers, SDK clients, the workflow runner) loads only once the flags are good,
 // so --help and usage errors answer at once.
 const lab = () => import('./run.ts');
@@ -29,7 +29,7 @@ const program = new Command('lab')
   .addOption(new Option('--scenario <name>', 'what green does').choices(Object.keys(SCENARIOS)).default('healthy'))
   .option('--provider <name>', `the layer that moves the traffic: ${labProviderNames().join(' | ')}`, providerName, 'alb')
   .option('--steps <list>', 'canary percentages, comma-separated', '1,10,20,50,100')
-  .option('--bake <seconds>', 'bake time per step (time-scaled: the real default is 600)', number('--bake'), 6)
+  .option('--bake <seconds>', 'bake time per step (default 6, route53 10: twice its 5-s TTL; time-scaled: the real default is 600)', number('--bake'))
   .option('--poll <seconds>', 'seconds between health checks (default 1, flapping 5; real default 30)', number('--poll'))
   .option('--rate <req/s>', 'load through the proxy', number('--rate'), 200)
   .option('--approve-before <list>', 'steps that wait for an approval first (empty for none)', '50')
@@ -47,7 +47,7 @@ const program = new Command('lab')
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
   })
-  .action(async (opts: { provider: string; scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number }) => {
+  .action(async (opts: { provider: string; scenario: Scenario; steps: string; bake?: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number }) => {
     if (opts.serve && opts.provider !== 'alb') {
       console.error(`lab: --serve runs the ALB lab only; drop --provider ${opts.provider} (or --serve)`);
       process.exitCode = 2;
@@ -71,8 +71,8 @@ const program = new Command('lab')
     }
     const steps = list(opts.steps);
     const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
-    // `--poll 30` alone (the real default poll): each step bakes at least one poll.
-    const bake = program.getOptionValueSource('bake') === 'default' ? Math.max(opts.bake, poll) : opts.bake;
+    // Without --bake: the provider's default (route53: twice its TTL), and at least one poll (`--poll 30` alone).
+    const bake = opts.bake ?? Math.max((await labProvider(opts.provider)).defaultBakeSeconds ?? 6, poll);
     const approvalsBefore = list(opts.approveBefore);
     // Same validation as the console input, so a bad flag gets the same clear message.
     const checked = validateInput({

@@ -78,3 +78,20 @@ export class StickinessNotHandled extends RolloutError {
 export class PromotedBookkeepingFailed extends RolloutError {
   override name = 'PromotedBookkeepingFailed';
 }
+/** A Route 53 target's stable or canary SetIdentifier is not a weighted record of that name and type. */
+export class WeightedRecordNotFound extends RolloutError {
+  override name = 'WeightedRecordNotFound';
+}
+/**
+ * A Route 53 change was still PENDING when the step stopped waiting; the message names the change id.
+ * The state machine sees `Transient` and retries: Route 53 has accepted the change, so the retry
+ * reads the weights written and goes on while the name servers catch up.
+ */
+export class ChangeNotInSync extends Transient {
+  constructor(
+    readonly changeId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,10 +1,12 @@
 // The infra side of the provider registry: one line per layer (lambdas/providers/traffic/index.ts is the other side).
 import type { Construct } from 'constructs';
 import { elbv2Infra } from './elbv2.ts';
+import { route53Infra } from './route53.ts';
 import type { InfraProvider, ProviderGrants } from './provider.ts';
 
 export const INFRA_PROVIDERS: readonly InfraProvider<any>[] = [
   elbv2Infra,
+  route53Infra,
 ];
 
 /** The configured providers' grants, problems, and the types a stack can shift. */

@@ -5,6 +5,7 @@ import type { LabProvider, LabProviderName } from './provider.ts';
 export const LAB_PROVIDERS: Partial<Record<LabProviderName, () => Promise<LabProvider>>> = {
   alb: async () => (await import('./alb.ts')).albLab,
   nlb: async () => (await import('./nlb.ts')).nlbLab,
+  route53: async () => (await import('./route53.ts')).route53Lab,
 };
 
 /** Names `--provider` accepts. */

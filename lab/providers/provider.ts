@@ -51,5 +51,7 @@ export interface LabBackend {
 
 export interface LabProvider {
   name: LabProviderName;
+  /** `--bake` when not given (default 6 s); Route 53 needs at least twice its lab TTL. */
+  defaultBakeSeconds?: number;
   start(services: LabServices, metrics: TrafficMetrics): Promise<LabBackend>;
 }

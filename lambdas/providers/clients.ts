@@ -5,6 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -13,6 +14,7 @@ export interface Clients {
   cloudwatch: CloudWatchClient;
   dynamo: DynamoDBDocumentClient;
   sfn: SFNClient;
+  route53: Route53Client;
 }
 
 const factories: { [K in keyof Clients]?: () => Clients[K] } = {
