@@ -128,7 +128,7 @@ const DELETE = 'dynamodb:DeleteItem';
 const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
   Prepare: { handler: 'prepare', description: 'Validate the input, take the lock, record the original, pre-flight', table: [GET, PUT, DELETE], slackTable: [UPDATE], elbRead: true, elbModify: false, alarms: true, slack: true },
   Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
-  Evaluate: { handler: 'evaluate', description: 'Read alarms, target health, weights and the judge metrics; decide', table: [], slackTable: [], elbRead: true, elbModify: false, alarms: true, slack: false },
+  Evaluate: { handler: 'evaluate', description: 'Read alarms, target health, weights and the judge metrics; decide', table: [], slackTable: [GET], elbRead: true, elbModify: false, alarms: true, slack: true },
   Finalize: { handler: 'finalize', description: 'Record the promotion and release the lock', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: false, alarms: false, slack: true },
   Rollback: { handler: 'rollback', description: "The state machine's Rollback: restore the recorded original, release the lock", table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
   SafetyNet: { handler: 'rollback', description: 'Safety net: restore the original after an execution ended ABORTED, TIMED_OUT or FAILED', table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },

@@ -26,7 +26,8 @@ const QUERY = 'dynamodb:Query';
 export const ITEM_ACCESS: Record<string, Access> = {
   Prepare: { [GET]: ['lock#', 'rollout#'], [PUT]: ['lock#', 'rollout#', 'watch#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
   Shift: { [GET]: ['rollout#'], [PUT]: ['audit#'] },
-  Evaluate: {},
+  // Only with Slack on: the notifier reads the rollout record for its thread (responses "notify").
+  Evaluate: { [GET]: ['rollout#'] },
   Finalize: { [GET]: ['rollout#'], [PUT]: ['audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },
   Rollback: { [GET]: ['rollout#'], [PUT]: ['rollout#', 'audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },
   SafetyNet: { [GET]: ['rollout#'], [PUT]: ['rollout#', 'audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },

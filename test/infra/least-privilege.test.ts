@@ -24,7 +24,7 @@ describe('DynamoDB items per role (dynamodb:LeadingKeys)', () => {
       'dynamodb:DeleteItem': ['lock#*'],
     });
     expect(itemAccess(statementsOf(t, 'Shift'))).toEqual({ 'dynamodb:GetItem': ['rollout#*'], 'dynamodb:PutItem': ['audit#*'] });
-    expect(itemAccess(statementsOf(t, 'Evaluate'))).toEqual({});
+    expect(itemAccess(statementsOf(t, 'Evaluate'))).toEqual({ 'dynamodb:GetItem': ['rollout#*'] });
     expect(itemAccess(statementsOf(t, 'RequestApproval'))).toEqual({ 'dynamodb:GetItem': ['rollout#*'], 'dynamodb:PutItem': ['approval#*'] });
     for (const id of ['Rollback', 'SafetyNet']) {
       expect(itemAccess(statementsOf(t, id))).toEqual({

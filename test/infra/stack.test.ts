@@ -66,9 +66,9 @@ describe('functions', () => {
     }
   });
 
-  it('Slack settings reach the functions that talk to Slack, and never Evaluate', () => {
+  it('Slack settings reach the functions that talk to Slack (Evaluate: for "notify" responses)', () => {
     const env = (id: string) => (props(resources(t, 'AWS::Lambda::Function')[fnLogicalId(t, id)]!).Environment as { Variables: Json }).Variables;
-    for (const id of ['Prepare', 'Shift', 'Finalize', 'Rollback', 'SafetyNet', 'RequestApproval', 'SlackCallback']) {
+    for (const id of ['Prepare', 'Shift', 'Evaluate', 'Finalize', 'Rollback', 'SafetyNet', 'RequestApproval', 'SlackCallback']) {
       expect(env(id)).toMatchObject({
         SLACK_BOT_TOKEN_SECRET_ARN: SLACK_SECRET,
         SLACK_ALLOWED_USERS: 'U0123ABCD,W0456EFGH',
@@ -77,7 +77,6 @@ describe('functions', () => {
         SLACK_CHANNEL: SLACK.channel,
       });
     }
-    expect(Object.keys(env('Evaluate')).filter((k) => k.startsWith('SLACK_'))).toEqual([]);
   });
 
   it('the Slack callback sits behind a Function URL with auth NONE (Slack signs its requests)', () => {
@@ -158,7 +157,8 @@ describe('IAM', () => {
       for (const x of s) expect(x.Resource).toEqual(tableArn);
       return s.flatMap((x) => x.Action).sort();
     };
-    expect(dynamo('Evaluate')).toEqual([]);
+    // With Slack on, the notifier reads the rollout record (its thread) for "notify" responses.
+    expect(dynamo('Evaluate')).toEqual(['dynamodb:GetItem']);
     expect(dynamo('Shift')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(dynamo('Prepare')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(dynamo('SafetyNet')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
@@ -173,7 +173,7 @@ describe('IAM', () => {
   it('the bot token is readable by the posting functions only, the signing secret by the Slack callback only, each by its exact ARN', () => {
     const readersOf = (arn: string) =>
       OUR_FUNCTIONS.filter((id) => statementsOf(t, id).some((s) => s.Action.includes('secretsmanager:GetSecretValue') && s.Resource.includes(arn))).sort();
-    expect(readersOf(SLACK_SECRET)).toEqual(['AlarmAbort', 'Finalize', 'Prepare', 'RequestApproval', 'Rollback', 'SafetyNet', 'Shift', 'SlackCallback']);
+    expect(readersOf(SLACK_SECRET)).toEqual(['AlarmAbort', 'Evaluate', 'Finalize', 'Prepare', 'RequestApproval', 'Rollback', 'SafetyNet', 'Shift', 'SlackCallback']);
     expect(readersOf(SLACK_SIGNING_SECRET)).toEqual(['SlackCallback']);
     const resourcesOfSecret = all.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource);
     expect(new Set(resourcesOfSecret)).toEqual(new Set([SLACK_SECRET, SLACK_SIGNING_SECRET]));
