@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUNDLE, HANDLERS, bundleHandlers } from '../infra/bundle.ts';
-import { report, repetitions, type Figure } from './result.ts';
+import { quick, report, repetitions, type Figure } from './result.ts';
 
-const RUNS = Number(process.argv[2] ?? repetitions(5));
+const RUNS = Number(process.argv[2] ?? repetitions(quick() ? 3 : 5));
 const TARGET_KB = 500;
 const TARGET_MS = 150;
 

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   if (wanted('episodes')) await episodes();
   report({
     bench: 'lab',
-    setup: `real HTTP on 127.0.0.1; rollouts: steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s, alarms over 1 s periods (2 of 3 breaching); ${RUNS} repetition${RUNS === 1 ? "" : "s"}`,
+    setup: `real HTTP on 127.0.0.1; rollouts: steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s, alarms over 1 s periods (2 of 3 breaching); ${RUNS} repetition${RUNS === 1 ? '' : 's'}`,
     figures,
     notes: [
       'MTTD = green starts misbehaving → Rollback state entered; MTTR = Rollback entered → original weights live on the proxy',
