@@ -1,5 +1,5 @@
-// Shared fixtures for the handler tests: ARNs, a listener with an OIDC action in front of a
-// three-way weighted forward action, and a small stateful fake of the ELBv2 / CloudWatch APIs
+// Fixtures for the handler tests: the shared ARNs and listener (test/support/) as blue/green/legacy,
+// and a small stateful fake of the ELBv2 / CloudWatch APIs
 // built on aws-sdk-client-mock. No network: every SDK client's send() is stubbed.
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -27,20 +27,14 @@ import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
 import { setNotifier, silentNotifier, type Notifier, type RolloutEvent } from '../../lambdas/providers/notify.ts';
 import { lockKeyFor } from '../../lambdas/providers/store.ts';
 import { forwardStickiness, forwardWeights } from '../../lambdas/providers/alb.ts';
+import { arnsIn } from '../support/arns.ts';
+import { oidcThenForward as listenerFixture } from '../support/listener.ts';
 
-const ACCOUNT = '123456789012';
-const LB = 'app/web/50dc6c495c0c9188';
+const ARNS = arnsIn();
 export const ARN = {
-  loadBalancer: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/${LB}`,
-  listener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/${LB}/f2f7dc8efc522ab2`,
-  otherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/${LB}/0000000000000000`,
-  rule: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener-rule/${LB}/f2f7dc8efc522ab2/9683b2d02a6cabee`,
-  ruleOfOtherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener-rule/${LB}/0000000000000000/9683b2d02a6cabee`,
-  blue: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`,
-  green: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/green/83e2d6bc24d8a068`,
-  legacy: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/legacy/93e2d6bc24d8a069`,
-  execution: 'arn:aws:states:us-east-1:123456789012:execution:canary-switch:run-1',
-  otherExecution: 'arn:aws:states:us-east-1:123456789012:execution:canary-switch:run-0',
+  ...ARNS,
+  execution: ARNS.execution('run-1'),
+  otherExecution: ARNS.execution('run-0'),
 };
 
 export const TABLE = 'canary-switch-test';
@@ -51,36 +45,11 @@ export const clone = <T>(x: T): T => structuredClone(x);
 
 /** As DescribeListeners returns them: no client secret; Order on every action; stickiness on. */
 export function oidcThenForward(weights: { blue: number; green: number; legacy: number } = { blue: 999, green: 0, legacy: 1 }): Action[] {
-  return [
-    {
-      Type: 'authenticate-oidc',
-      Order: 1,
-      AuthenticateOidcConfig: {
-        Issuer: 'https://idp.example.com',
-        AuthorizationEndpoint: 'https://idp.example.com/authorize',
-        TokenEndpoint: 'https://idp.example.com/token',
-        UserInfoEndpoint: 'https://idp.example.com/userinfo',
-        ClientId: 'web-client',
-        SessionCookieName: 'AWSELBAuthSessionCookie',
-        Scope: 'openid email',
-        SessionTimeout: 604800,
-        AuthenticationRequestExtraParams: { prompt: 'login' },
-        OnUnauthenticatedRequest: 'authenticate',
-      },
-    },
-    {
-      Type: 'forward',
-      Order: 2,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: ARN.blue, Weight: weights.blue },
-          { TargetGroupArn: ARN.green, Weight: weights.green },
-          { TargetGroupArn: ARN.legacy, Weight: weights.legacy },
-        ],
-        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
-      },
-    },
-  ];
+  return listenerFixture([
+    [ARN.blue, weights.blue],
+    [ARN.green, weights.green],
+    [ARN.legacy, weights.legacy],
+  ]);
 }
 
 /** What ModifyListener must receive for `described`: identical, plus UseExistingClientSecret on OIDC. */

@@ -13,6 +13,7 @@ import { notificationFailures, setNotifier } from '../../lambdas/providers/notif
 import { setSleep } from '../../lambdas/providers/retry.ts';
 import type { RolloutRecord } from '../../lambdas/providers/store.ts';
 import { actionsAtPercent, ARN, asWritten, baseInput, clone, ddb, elb, notified, oidcThenForward, resetAws, restoreNotifier, sfn, stateFor, T0, TABLE, world } from './fixtures.ts';
+import { lockRelease } from '../support/store.ts';
 
 const ORIGINAL_WEIGHTS = { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 };
 const epoch = Math.floor(T0 / 1000);
@@ -71,13 +72,7 @@ const dynamoDown = () => {
     ddb.on(C as never).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
   }
 };
-const LOCK_RELEASE = {
-  TableName: TABLE,
-  Key: { pk: `lock#${ARN.listener}`, sk: 'lock' },
-  ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-  ExpressionAttributeNames: { '#owner': 'owner' },
-  ExpressionAttributeValues: { ':owner': ARN.execution },
-};
+const LOCK_RELEASE = lockRelease(TABLE, `lock#${ARN.listener}`, ARN.execution);
 
 beforeEach(() => {
   resetAws();
