@@ -15,17 +15,17 @@ import { afterDecision, afterShift, nextStep, type RolloutState } from '../../la
 import type { Decision } from '../../lambdas/domain/decide.ts';
 import type { AwsOptions, CliClients, Io } from '../../cli/io.ts';
 import { run } from '../../cli/run.ts';
+import { ACCOUNT, ARNS } from '../support/arns.ts';
 
-const ACCOUNT = '123456789012';
-export const ARN = {
-  listener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-  otherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/api/60dc6c495c0c9188/a2f7dc8efc522ab2`,
-  blue: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`,
-  green: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/green/83e2d6bc24d8a068`,
-  stateMachine: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:canary-switch`,
-  execution: `arn:aws:states:us-east-1:${ACCOUNT}:execution:canary-switch:web-green-20261122-1005-ab12`,
-};
 export const EXECUTION_NAME = 'web-green-20261122-1005-ab12';
+export const ARN = {
+  listener: ARNS.listener,
+  otherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/api/60dc6c495c0c9188/a2f7dc8efc522ab2`,
+  blue: ARNS.blue,
+  green: ARNS.green,
+  stateMachine: ARNS.stateMachine,
+  execution: ARNS.execution(EXECUTION_NAME),
+};
 export const TABLE = 'canary-switch-rollouts';
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
