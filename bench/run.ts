@@ -6,7 +6,7 @@
 // Asserts nothing: a figure that misses its goal is reported, a bench that crashes is a non-zero exit.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { figureTable, type BenchResult } from './result.ts';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const chosen = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b) || names.includes(b.replace(/\.ts$/, ''))) : BENCHMARKS;
   const dir = mkdtempSync(join(tmpdir(), 'canary-switch-bench-results-'));
   const started = new Date();
+  const loadBefore = loadavg()[0]!;
   const ran: Ran[] = [];
   try {
     for (const name of chosen) {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const md = latestMarkdown(ran, { started, quick, reps, subset: chosen.length < BENCHMARKS.length });
+  const md = latestMarkdown(ran, { started, quick, reps, subset: chosen.length < BENCHMARKS.length, load: [loadBefore, loadavg()[0]!] });
   writeFileSync(LATEST, md);
   if (existsSync(BENCHMARKS_DOC)) writeFileSync(BENCHMARKS_DOC, withLatest(readFileSync(BENCHMARKS_DOC, 'utf8'), md));
   console.log(`written: bench/results/latest.md${existsSync(BENCHMARKS_DOC) ? ' (and its copy in docs/benchmarks.md)' : ''}`);
@@ -84,13 +85,13 @@ function runTee(file: string, env: NodeJS.ProcessEnv): Promise<{ status: string;
   });
 }
 
-function latestMarkdown(ran: Ran[], o: { started: Date; quick: boolean; reps: string | undefined; subset: boolean }): string {
+function latestMarkdown(ran: Ran[], o: { started: Date; quick: boolean; reps: string | undefined; subset: boolean; load: [number, number] }): string {
   const cpu = cpus();
   const head = [
     '# Benchmark results',
     '',
     `- date: ${o.started.toISOString()}`,
-    `- machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores (shared with other work: absolute times are this machine's, not Lambda's)`,
+    `- machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, 1-minute load average ${o.load[0].toFixed(1)} at the start and ${o.load[1].toFixed(1)} at the end (absolute times are this machine's under that load, not Lambda's)`,
     `- Node: ${process.version}`,
     `- command: npm run bench${o.quick ? ' -- --quick' : ''}${o.reps ? ` --reps ${o.reps}` : ''}${o.subset ? ` ${ran.map((r) => r.name.replace(/\.ts$/, '')).join(' ')}` : ''}`,
     `- mode: ${o.quick ? 'quick subset (each bench\'s BENCH_QUICK part)' : 'full'}; every figure is min / median / max over its n repetitions`,
