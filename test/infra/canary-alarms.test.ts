@@ -4,8 +4,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { CanaryAlarms } from '../../infra/canary-alarms.ts';
 import { ARNS } from '../support/arns.ts';
-import { ACCOUNT, CANARY, REGION, STABLE } from './fixtures.ts';
-import { templateOf } from './template.ts';
+import { ACCOUNT, CANARY, REGION, STABLE, templateOf } from './fixtures.ts';
 
 const LB = ARNS.loadBalancer;
 

@@ -1,5 +1,6 @@
-// Fixtures for the CDK tests: the shared example ARNs (test/support/arns.ts), a valid input, and a synth helper that skips
-// NodejsFunction bundling (context aws:cdk:bundling-stacks = []) unless asked.
+// Fixtures for the CDK tests: the shared example ARNs (test/support/arns.ts), a valid input, a synth
+// helper that skips NodejsFunction bundling (context aws:cdk:bundling-stacks = []) unless asked, and
+// templateOf() for a stack built by hand.
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -123,4 +124,17 @@ export function statementsOf(template: Template, fnId: string): Statement[] {
     .filter(([, p]) => ((props(p).Roles ?? []) as Json[]).some((r) => r.Ref === roleId))
     .map(([id]) => id);
   return statements(template).filter((s) => policyIds.includes(s.policy));
+}
+
+/** Synthesize one stack without CDK's CloudFormation lint (seconds per synth; test/infra/nag.test.ts runs it). */
+export function templateOf(stack: Stack): Template {
+  const saved = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    const app = stack.node.root as App;
+    return Template.fromJSON(app.synth().getStackByName(stack.stackName).template as Record<string, unknown>);
+  } finally {
+    if (saved === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = saved;
+  }
 }
