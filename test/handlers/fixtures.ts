@@ -17,18 +17,17 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { validateInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
-import { buildPlan } from '../../lambdas/domain/plan.ts';
-import { afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
+import type { RolloutInputRaw } from '../../lambdas/domain/input.ts';
+import type { RolloutState } from '../../lambdas/domain/rollout.ts';
 import { stepWeights } from '../../lambdas/domain/shares.ts';
 import type { PairWeights } from '../../lambdas/domain/weights.ts';
 import { log, setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
 import { setNotifier, silentNotifier, type Notifier, type RolloutEvent } from '../../lambdas/providers/notify.ts';
-import { lockKeyFor } from '../../lambdas/providers/store.ts';
 import { forwardStickiness, forwardWeights } from '../../lambdas/providers/traffic/elbv2-listener.ts';
 import { arnsIn } from '../support/arns.ts';
 import { oidcThenForward as listenerFixture } from '../support/listener.ts';
+import { preparedState, shiftedTo } from '../support/state.ts';
 
 const ARNS = arnsIn();
 export const ARN = {
@@ -195,32 +194,11 @@ export const baseInput = (over: Partial<RolloutInputRaw> = {}): RolloutInputRaw 
  * step after it.
  */
 export function stateFor(raw: RolloutInputRaw, opts: { position?: number; original?: Action[]; stepStartedAt?: number } = {}): RolloutState {
-  const checked = validateInput(raw);
-  if (!checked.ok) throw new Error(`fixture input invalid: ${checked.problems.join('; ')}`);
-  const input = checked.input;
-  const plan = buildPlan(input);
   const actions = clone(opts.original ?? oidcThenForward());
   const stickiness = forwardStickiness(actions);
   const original = { actions: actions as unknown[], weights: forwardWeights(actions), ...(stickiness ? { stickiness } : {}) };
-  let state: RolloutState = {
-    executionArn: ARN.execution,
-    startedAt: new Date(T0).toISOString(),
-    input,
-    plan,
-    lockKey: lockKeyFor(input.target)!,
-    original,
-    position: -1,
-    next: nextStep(plan, 0),
-    stepStartedAt: null,
-    expected: original.weights,
-    history: [],
-  };
-  const position = opts.position ?? -1;
-  for (let i = 0; i <= position; i++) {
-    state = afterShift(state, i, stepMap(state, i), new Date(opts.stepStartedAt ?? T0));
-  }
-  if (position >= 0) state = { ...state, next: nextStep(plan, position + 1) };
-  return state;
+  const state = preparedState(raw, { executionArn: ARN.execution, startedAt: new Date(T0), original });
+  return shiftedTo(state, opts.position ?? -1, stepMap, new Date(opts.stepStartedAt ?? T0));
 }
 
 /** The listener's actions with the pair at `w` (legacy kept at 1). */
