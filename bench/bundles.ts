@@ -1,6 +1,7 @@
 // Bundle size and module-initialisation time of every Lambda handler, bundled exactly as the stack
 // bundles them (infra/bundle.ts: esbuild, minified, node22, ESM, our pinned AWS SDK).
-// Run: npx tsx bench/bundles.ts [runs]   Prints figures; asserts nothing.
+// Run: npx tsx bench/bundles.ts [runs]   (runs: default BENCH_REPS, else 5). Prints and reports figures
+// (bench/result.ts); asserts nothing.
 //
 // Init time = `await import(bundle)` in a fresh Node process (the bundle's top-level code: SDK
 // clients' modules, Powertools, zod schemas), median of N runs, measured inside the process so
@@ -13,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUNDLE, HANDLERS, bundleHandlers } from '../infra/bundle.ts';
+import { quick, report, repetitions, type Figure } from './result.ts';
 
-const RUNS = Number(process.argv[2] ?? 5);
+const RUNS = Number(process.argv[2] ?? repetitions(quick() ? 3 : 5));
 const TARGET_KB = 500;
 const TARGET_MS = 150;
 
@@ -54,6 +56,7 @@ try {
   console.log(`Node ${process.version} (Lambda runs nodejs22.x on arm64; expect different absolute times there). Median of ${RUNS} runs.\n`);
   const header = ['handler', 'bundle', 'map', 'init', 'init +maps', `≤${TARGET_KB} KB`, `≤${TARGET_MS} ms`];
   const rows: string[][] = [];
+  const figures: Figure[] = [];
   for (const b of built) {
     const plain: number[] = [];
     const mapped: number[] = [];
@@ -64,6 +67,12 @@ try {
     const kb = b.bytes / 1024;
     const mapKb = statSync(`${b.file}.map`).size / 1024;
     const withMaps = median(mapped);
+    figures.push(
+      { name: `${b.name}: bundle`, unit: 'KB', samples: [Math.round(kb)], goal: `≤ ${TARGET_KB}` },
+      { name: `${b.name}: source map`, unit: 'KB', samples: [Math.round(mapKb)] },
+      { name: `${b.name}: module init`, unit: 'ms', samples: plain },
+      { name: `${b.name}: module init with --enable-source-maps (as deployed)`, unit: 'ms', samples: mapped, goal: `≤ ${TARGET_MS}` },
+    );
     rows.push([
       b.name,
       `${kb.toFixed(0)} KB`,
@@ -80,6 +89,12 @@ try {
   for (const r of rows) console.log(line(r));
   const missing = HANDLERS.filter((h) => !built.some((b) => b.name === h));
   if (missing.length > 0) console.log(`\nnot bundled (no file yet): ${missing.join(', ')}`);
+  report({
+    bench: 'bundles',
+    setup: `esbuild ${BUNDLE.format}, target ${BUNDLE.target}, minified, AWS SDK bundled; init = \`await import(bundle)\` in a fresh Node process, ${RUNS} runs each (Lambda runs nodejs22.x on arm64: expect other absolute times there)`,
+    figures,
+    ...(missing.length > 0 ? { notes: [`not bundled (no file yet): ${missing.join(', ')}`] } : {}),
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,8 +1,10 @@
 // Lab benchmarks, on 127.0.0.1 only: how fast a rollout notices a bad canary and puts traffic back
 // (MTTD / MTTR), how many users a canary spares compared with a big-bang switch, what the weighted
 // proxy costs (throughput, added latency) and how closely it follows the requested split.
-// Run: npx tsx bench/lab.ts [rollouts] [throughput] [share] [episodes]   (default: all parts; "rollouts" is
-// MTTD/MTTR plus users hurt; "episodes" is ALARM episodes between polls, with the real 30-s poll). Prints figures; asserts nothing. Takes a few minutes of real time.
+// Run: npx tsx bench/lab.ts [rollouts] [throughput] [share] [episodes]   (default: all parts; BENCH_QUICK=1:
+// all but episodes; "rollouts" is MTTD/MTTR plus users hurt; "episodes" is ALARM episodes between polls,
+// with the real 30-s poll). Repetitions: BENCH_REPS (default 3). Prints and reports figures
+// (bench/result.ts); asserts nothing. Takes a few minutes of real time.
 //
 // The proxy throughput figure comes from a load generator in a child process (this file run with
 // --load-worker), so proxy and clients do not share one event loop; the in-process figure is
@@ -20,10 +22,11 @@ import { runLoad, startLoad, type LoadResult } from '../lab/traffic/loadgen.ts';
 import { percentile } from '../lab/traffic/metrics.ts';
 import { startProxy, type Proxy } from '../lab/traffic/proxy.ts';
 import { startServices, type Service } from '../lab/traffic/services.ts';
+import { quick, repetitions, report, type Figure } from './result.ts';
 
 /** The lab's default rollout, time-scaled: 5 steps, 3 s bakes, 1 s polls, 200 req/s. */
 const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 3, pollSeconds: 1, rate: 200, approvalsBefore: [] as number[] };
-const RUNS = 3;
+const RUNS = repetitions(3);
 const HURT_GOAL = 1 / 50;
 const THROUGHPUT_GOAL = 3_000;
 const P99_GOAL_MS = 5;
@@ -32,6 +35,10 @@ const SHARE_REQUESTS = 20_000;
 const SHARES = [0.1, 1, 10, 50];
 const DRIVE = { warmupMs: 1_000, durationMs: 5_000, concurrency: 128 };
 const STEADY = { rate: 1_000, durationMs: 3_000, concurrency: 64 };
+
+/** Every figure the parts measure, reported at the end. */
+const figures: Figure[] = [];
+const seconds = (ms: (number | undefined)[]) => ms.filter((x): x is number => x !== undefined).map((x) => x / 1000);
 
 if (process.argv[2] === '--load-worker') await loadWorker();
 else await main();
@@ -42,7 +49,7 @@ async function main(): Promise<void> {
   console.log(`rollout: steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s; alarms over 1 s periods, 2 of 3 breaching\n`);
 
   const parts = process.argv.slice(2);
-  const wanted = (part: string) => parts.length === 0 || parts.includes(part);
+  const wanted = (part: string) => (parts.length === 0 ? !(quick() && part === 'episodes') : parts.includes(part));
   if (wanted('rollouts')) {
     const reports = await detection();
     await usersHurt(reports.get('broken') ?? []);
@@ -50,6 +57,16 @@ async function main(): Promise<void> {
   if (wanted('throughput')) await throughput();
   if (wanted('share')) await shareAccuracy();
   if (wanted('episodes')) await episodes();
+  report({
+    bench: 'lab',
+    setup: `real HTTP on 127.0.0.1; rollouts: steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s, alarms over 1 s periods (2 of 3 breaching); ${RUNS} repetition${RUNS === 1 ? '' : 's'}`,
+    figures,
+    notes: [
+      'MTTD = green starts misbehaving → Rollback state entered; MTTR = Rollback entered → original weights live on the proxy',
+      `share: a fair random split over ${SHARE_REQUESTS.toLocaleString('en-US')} requests has one standard deviation of about 0.35 points at 50%, so ±${SHARE_GOAL_POINTS} is missed about one run in six`,
+      'proxy figures are the lab proxy\'s (it plays the ALB), not an ALB\'s',
+    ],
+  });
 }
 
 // ── MTTD / MTTR ─────────────────────────────────────────────────────────────────────────────────
@@ -69,6 +86,12 @@ async function detection(): Promise<Map<Scenario, LabReport[]>> {
     scenarios.map((scenario) => {
       const rs = all.get(scenario) ?? [];
       const from = rs.map((r) => `${r.timeline.steps.at(-1)?.percent ?? '–'}%`).join(' ');
+      figures.push(
+        { name: `${scenario}: right outcome`, unit: 'runs', samples: [rs.filter((r) => r.correct).length], goal: `${rs.length}` },
+        { name: `${scenario}: rolled back at step`, unit: '%', samples: rs.map((r) => r.timeline.steps.at(-1)?.percent ?? NaN) },
+        { name: `${scenario}: MTTD`, unit: 's', samples: seconds(rs.map((r) => r.mttdMs)) },
+        { name: `${scenario}: MTTR`, unit: 's', samples: seconds(rs.map((r) => r.mttrMs)) },
+      );
       return [scenario, `${rs.filter((r) => r.correct).length}/${rs.length}`, from, spread(rs.map((r) => r.mttdMs)), spread(rs.map((r) => r.mttrMs)), spread(rs.map((r) => r.durationMs))];
     }),
   );
@@ -81,9 +104,10 @@ async function detection(): Promise<Map<Scenario, LabReport[]>> {
 async function episodes(): Promise<void> {
   const runs: { label: string; options: Parameters<typeof runLab>[0] }[] = [
     { label: 'broken, poll 30 s, bake 60 s', options: { ...ROLLOUT, scenario: 'broken', bakeSeconds: 60, pollSeconds: 30, print: () => {} } },
-    ...[1, 2, 3].map((i) => ({ label: `flapping #${i}, poll 5 s, bake 6 s`, options: { ...ROLLOUT, scenario: 'flapping' as Scenario, bakeSeconds: 6, pollSeconds: 5, print: () => {} } })),
+    ...Array.from({ length: RUNS }, (_, i) => i + 1).map((i) => ({ label: `flapping #${i}, poll 5 s, bake 6 s`, options: { ...ROLLOUT, scenario: 'flapping' as Scenario, bakeSeconds: 6, pollSeconds: 5, print: () => {} } })),
   ];
   const rows: string[][] = [];
+  const flapping = { mttd: [] as number[], byHistory: 0, right: 0 };
   for (const { label, options } of runs) {
     const r = await runLab(options);
     const first = r.firstAlarmAt;
@@ -97,7 +121,19 @@ async function episodes(): Promise<void> {
       fmtS(r.mttdMs),
       alarmOkAtPoll ? 'history (OK again by the poll)' : 'current state',
     ]);
+    if (options.scenario === 'flapping') {
+      if (r.mttdMs !== undefined) flapping.mttd.push(r.mttdMs / 1000);
+      if (alarmOkAtPoll) flapping.byHistory++;
+      if (r.correct) flapping.right++;
+    } else {
+      figures.push({ name: 'broken, poll 30 s, bake 60 s: MTTD (rolled back at the first poll after the first ALARM)', unit: 's', samples: seconds([r.mttdMs]) });
+    }
   }
+  figures.push(
+    { name: 'flapping (2.5-s bursts), poll 5 s: right outcome', unit: 'runs', samples: [flapping.right], goal: `${RUNS}` },
+    { name: 'flapping (2.5-s bursts), poll 5 s: caught by the alarm history (OK again at the poll)', unit: 'runs', samples: [flapping.byHistory] },
+    { name: 'flapping (2.5-s bursts), poll 5 s: MTTD', unit: 's', samples: flapping.mttd },
+  );
   console.log('\n5. ALARM episodes between polls, real poll periods (MTTD = green starts misbehaving → Rollback entered)');
   table(['run', 'correct', 'first ALARM after fault', 'first poll after it', 'MTTD', 'caught by'], rows);
 }
@@ -119,6 +155,11 @@ async function usersHurt(broken: LabReport[]): Promise<void> {
     return runLoad({ url: proxy.url, ratePerSecond: ROLLOUT.rate, durationMs, concurrency: 32 });
   });
   const ratio = bigBang.failed > 0 ? canary.failed / bigBang.failed : NaN;
+  figures.push(
+    { name: 'users hurt: failed requests, canary rollouts (broken green, all runs)', unit: 'requests', samples: [canary.failed] },
+    { name: 'users hurt: failed requests, big-bang switch to the same green, same traffic', unit: 'requests', samples: [bigBang.failed] },
+    { name: 'users hurt: canary / big-bang', unit: 'ratio', samples: [ratio], goal: `≤ ${HURT_GOAL}` },
+  );
   console.log(`\n2. Users hurt by a broken green (50% errors), ${ROLLOUT.rate} req/s for ${(durationMs / 1000).toFixed(1)} s (the ${broken.length} broken lab runs back to back)`);
   table(
     ['switch', 'requests', 'failed', 'failed %'],
@@ -143,9 +184,10 @@ interface DriveResult {
 
 async function throughput(): Promise<void> {
   const rows: string[][] = [];
-  let flat: { rps: number; p99Ms: number | undefined } | undefined;
-  for (const where of ['child process', 'same process'] as const) {
-    const { drive, overhead, cpu } = await withLab(async ({ lab, proxy }) => {
+  const childRps: number[] = [];
+  const childOwnP99: number[] = [];
+  const measure = (where: 'child process' | 'same process') =>
+    withLab(async ({ lab, proxy }) => {
       setWeights(lab, weightsFor(50));
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -153,36 +195,46 @@ async function throughput(): Promise<void> {
       const used = process.cpuUsage(cpu0);
       return { drive, overhead: proxy.metrics.overhead(), cpu: (used.user + used.system) / 1000 / (performance.now() - t0) };
     });
-    const rps = drive.ok / (drive.durationMs / 1000);
-    flat ??= { rps, p99Ms: overhead.p99Ms };
-    rows.push([`load generator in ${where}`, `${rps.toFixed(0)} req/s`, `${drive.failed}`, `${fmtMs(overhead.p50Ms)} / ${fmtMs(overhead.p99Ms)}`, `${fmtMs(drive.p50Ms)} / ${fmtMs(drive.p99Ms)}`, `${(cpu * 100).toFixed(0)}%`]);
+  const row = (where: string, m: Awaited<ReturnType<typeof measure>>) => {
+    const rps = m.drive.ok / (m.drive.durationMs / 1000);
+    rows.push([`load generator in ${where}`, `${rps.toFixed(0)} req/s`, `${m.drive.failed}`, `${fmtMs(m.overhead.p50Ms)} / ${fmtMs(m.overhead.p99Ms)}`, `${fmtMs(m.drive.p50Ms)} / ${fmtMs(m.drive.p99Ms)}`, `${(m.cpu * 100).toFixed(0)}%`]);
+    return rps;
+  };
+  for (let i = 0; i < RUNS; i++) {
+    const m = await measure('child process');
+    childRps.push(row(`child process (#${i + 1})`, m));
+    if (m.overhead.p99Ms !== undefined) childOwnP99.push(m.overhead.p99Ms);
   }
+  row('same process', await measure('same process'));
   console.log(`\n3. Proxy throughput: ${DRIVE.concurrency} connections as fast as they go for ${DRIVE.durationMs / 1000} s (after ${DRIVE.warmupMs / 1000} s warm-up), 50/50 to healthy blue and green`);
   console.log('   blue, green and the proxy share one process; "proxy own time" = metrics.overhead() (its JS work per request, last 10,000 requests)');
   table(['measured with', 'throughput', 'failed', 'proxy own time p50 / p99', 'client p50 / p99', 'proxy process CPU'], rows);
 
   // metrics.overhead() leaves out time a request waits in the event loop; the end-to-end difference
   // at a steady, unsaturated rate is what a client would notice.
-  const { direct, proxied, overhead } = await withLab(async ({ services, proxy }) => {
-    const direct = await inChild([services.blue.url, String(STEADY.rate), String(STEADY.durationMs)]);
-    const proxied = await inChild([proxy.url, String(STEADY.rate), String(STEADY.durationMs)]);
-    return { direct, proxied, overhead: proxy.metrics.overhead() };
-  });
+  const hop = { p50: [] as number[], p99: [] as number[], own: [] as number[] };
+  const steadyRows: string[][] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { direct, proxied, overhead } = await withLab(async ({ services, proxy }) => {
+      const direct = await inChild([services.blue.url, String(STEADY.rate), String(STEADY.durationMs)]);
+      const proxied = await inChild([proxy.url, String(STEADY.rate), String(STEADY.durationMs)]);
+      return { direct, proxied, overhead: proxy.metrics.overhead() };
+    });
+    const d50 = diff(proxied.p50Ms, direct.p50Ms);
+    const d99 = diff(proxied.p99Ms, direct.p99Ms);
+    if (d50 !== undefined) hop.p50.push(d50);
+    if (d99 !== undefined) hop.p99.push(d99);
+    if (overhead.p99Ms !== undefined) hop.own.push(overhead.p99Ms);
+    steadyRows.push([`#${i + 1}`, `${fmtMs(direct.p50Ms)} / ${fmtMs(direct.p99Ms)}`, `${fmtMs(proxied.p50Ms)} / ${fmtMs(proxied.p99Ms)}`, `${fmtMs(d50)} / ${fmtMs(d99)}`, `${fmtMs(overhead.p50Ms)} / ${fmtMs(overhead.p99Ms)}`]);
+  }
   console.log(`   added latency at a steady ${STEADY.rate.toLocaleString('en')} req/s for ${STEADY.durationMs / 1000} s (load generator in a child process), all traffic to blue:`);
-  table(
-    ['path', 'p50', 'p99'],
-    [
-      ['client → blue directly', fmtMs(direct.p50Ms), fmtMs(direct.p99Ms)],
-      ['client → proxy → blue', fmtMs(proxied.p50Ms), fmtMs(proxied.p99Ms)],
-      ['difference (added by the proxy hop)', fmtMs(diff(proxied.p50Ms, direct.p50Ms)), fmtMs(diff(proxied.p99Ms, direct.p99Ms))],
-      ['proxy own time (metrics.overhead())', fmtMs(overhead.p50Ms), fmtMs(overhead.p99Ms)],
-    ],
-  );
-  const hop = diff(proxied.p99Ms, direct.p99Ms);
-  console.log(
-    `   goals: ≥ ${THROUGHPUT_GOAL.toLocaleString('en')} req/s (child-process figure, ${(flat?.rps ?? 0).toFixed(0)}): ${(flat?.rps ?? 0) >= THROUGHPUT_GOAL ? 'PASS' : 'MISS'}; ` +
-      `added p99 ≤ ${P99_GOAL_MS} ms: proxy own time ${fmtMs(flat?.p99Ms)} at full load ${(flat?.p99Ms ?? Infinity) <= P99_GOAL_MS ? 'PASS' : 'MISS'}, ` +
-      `end-to-end difference ${fmtMs(hop)} at ${STEADY.rate.toLocaleString('en')} req/s ${(hop ?? Infinity) <= P99_GOAL_MS ? 'PASS' : 'MISS'}`,
+  table(['run', 'direct p50 / p99', 'via proxy p50 / p99', 'difference p50 / p99', 'proxy own time p50 / p99'], steadyRows);
+  figures.push(
+    { name: 'proxy throughput (load generator in a child process)', unit: 'req/s', samples: childRps, goal: `≥ ${THROUGHPUT_GOAL}` },
+    { name: 'proxy own time p99 at full load (metrics.overhead())', unit: 'ms', samples: childOwnP99, goal: `≤ ${P99_GOAL_MS}` },
+    { name: `end-to-end p50 added by the proxy hop at ${STEADY.rate} req/s`, unit: 'ms', samples: hop.p50 },
+    { name: `end-to-end p99 added by the proxy hop at ${STEADY.rate} req/s`, unit: 'ms', samples: hop.p99, goal: `≤ ${P99_GOAL_MS}` },
+    { name: `proxy own time p99 at ${STEADY.rate} req/s`, unit: 'ms', samples: hop.own },
   );
 }
 
@@ -236,9 +288,10 @@ function summarize(r: LoadResult): DriveResult {
 // ── Requested vs measured canary share ──────────────────────────────────────────────────────────
 
 async function shareAccuracy(): Promise<void> {
+  const off = new Map<number, number[]>(SHARES.map((p) => [p, []]));
   const rows = await withLab(async ({ lab, proxy }) => {
     const out: string[][] = [];
-    for (const percent of SHARES) {
+    for (const percent of Array.from({ length: RUNS }, () => SHARES).flat()) {
       const weights = weightsFor(percent);
       setWeights(lab, weights);
       const r = await runLoad({ url: proxy.url, ratePerSecond: 1e9, requests: SHARE_REQUESTS, concurrency: 64 });
@@ -248,6 +301,7 @@ async function shareAccuracy(): Promise<void> {
       const diff = Math.abs(measured - requested);
       // One standard deviation of a binomial share over this many requests: the noise any random split has.
       const sigma = Math.sqrt((requested / 100) * (1 - requested / 100) / answered) * 100;
+      off.get(percent)!.push(diff);
       out.push([
         `${percent}%`,
         `${weights.stable}:${weights.canary}`,
@@ -261,6 +315,9 @@ async function shareAccuracy(): Promise<void> {
     }
     return out;
   });
+  for (const [percent, samples] of off) {
+    figures.push({ name: `canary share requested ${percent}%: measured minus requested, absolute`, unit: 'points', samples, goal: `≤ ${SHARE_GOAL_POINTS}` });
+  }
   console.log(`\n4. Requested vs measured canary share, ${SHARE_REQUESTS.toLocaleString('en')} requests each (the proxy draws each request at random, like an ALB)`);
   table(['requested', 'weights blue:green', 'green / answered', 'measured', '|diff| points', '1σ points', 'diff/σ', `±${SHARE_GOAL_POINTS}`], rows);
   console.log(`   at 0.1% the expected green count is only ${SHARE_REQUESTS / 1000}; at 50% one σ is already ~0.35 points, so ±${SHARE_GOAL_POINTS} is ~1.4σ there: a fair random split misses it about 1 run in 6`);

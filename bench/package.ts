@@ -1,10 +1,12 @@
 // The published package: `npm pack` it (prepack builds dist/) and print the tarball's size, the
 // unpacked size, and what takes the room (the pre-bundled Lambda handlers and their source maps,
-// the compiled construct/CLI/schema, docs). Run: npx tsx bench/package.ts   Prints figures; asserts nothing.
+// the compiled construct/CLI/schema, docs). Run: npx tsx bench/package.ts   Prints and reports figures
+// (bench/result.ts; one pack: sizes do not vary); asserts nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packProject } from '../scripts/pack.ts';
+import { report } from './result.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'canary-switch-bench-pack-'));
 try {
@@ -30,6 +32,18 @@ try {
   console.log(`tarball   ${kb(packed.size).padStart(9)}   ${packed.tarball.split('/').pop()}`);
   console.log(`unpacked  ${kb(packed.unpackedSize).padStart(9)}   ${packed.files.length} files\n`);
   for (const [name, s] of sums) console.log(`  ${name.padEnd(42)} ${kb(s.bytes).padStart(9)}  ${String(s.files).padStart(3)} files`);
+  const k = (bytes: number) => Math.round(bytes / 1024);
+  report({
+    bench: 'package',
+    setup: 'npm pack (prepack builds dist/), one pack',
+    figures: [
+      { name: 'tarball', unit: 'KB', samples: [k(packed.size)] },
+      { name: 'unpacked', unit: 'KB', samples: [k(packed.unpackedSize)] },
+      { name: 'files', unit: 'count', samples: [packed.files.length] },
+      ...[...sums].map(([name, s]) => ({ name: `unpacked: ${name} (${s.files} files)`, unit: 'KB', samples: [k(s.bytes)] })),
+      { name: 'npm pack, build included', unit: 's', samples: [seconds] },
+    ],
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

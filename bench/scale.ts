@@ -9,7 +9,8 @@
 //   - whether every rollout ended right: promoted (the canary has all the traffic) or, when stopped,
 //     the listener's actions deep-equal to the original.
 // Goal: 100 concurrent rollouts all end right, at ≤ 4 AWS calls per rollout per poll.
-// Run: npx tsx bench/scale.ts [N …]   (default 1 10 50 100). Loopback only; a few minutes.
+// Run: npx tsx bench/scale.ts [N …]   (default 1 10 50 100; BENCH_QUICK=1: 1 10). Loopback only; a few
+// minutes. Reports its figures (bench/result.ts): one run per N, so n = 1.
 import '../lab/env.ts';
 import '../lab/polyfills.ts';
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { forwardWeights } from '../lab/traffic/proxy.ts';
 import { startServe, type Served } from '../lab/serve.ts';
 import { tokenBuckets } from '../lab/serve-limits.ts';
+import { quick, report, type Figure } from './result.ts';
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const ROLLOUT = { steps: [50, 100], bakeSeconds: 10, pollSeconds: 1 };
@@ -185,7 +187,7 @@ function table(results: Result[]): string[] {
   ];
 }
 
-const sizes = SIZES.length ? SIZES : [1, 10, 50, 100];
+const sizes = SIZES.length ? SIZES : quick() ? [1, 10] : [1, 10, 50, 100];
 const cores = cpus();
 console.log(`canary-switch scale bench — ${cores.length} cores (${cores[0]?.model.trim() ?? 'unknown cpu'}), Node ${process.version}, loopback only`);
 console.log(
@@ -211,4 +213,16 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}scale.json`, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cores.length, rollout: ROLLOUT, timeScale: TIME_SCALE, ratePerListener: RATE_PER_LISTENER, results, verdict }, null, 2)}\n`);
 writeFileSync(`${dir}scale.md`, `# Scale bench (${new Date().toISOString()})\n\n${cores.length} cores, Node ${process.version}; npx tsx bench/scale.ts\n\n${lines.join('\n')}\n`);
 console.log(`\nwritten: bench/results/scale.md, bench/results/scale.json`);
+report({
+  bench: 'scale',
+  setup: `N concurrent rollouts through serve mode, steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, AWS rate limits with refill ×${TIME_SCALE}, one in ${STOP_EVERY} stopped; one run per N`,
+  figures: results.flatMap((r): Figure[] => [
+    { name: `${r.rollouts} rollouts: ended right`, unit: 'count', samples: [r.endedRight], goal: `${r.rollouts}` },
+    { name: `${r.rollouts} rollouts: AWS calls per rollout per poll (ELBv2 + CloudWatch + DynamoDB)`, unit: 'calls', samples: [r.callsPerPoll.total], goal: `≤ ${GOAL_CALLS_PER_POLL}` },
+    { name: `${r.rollouts} rollouts: AWS calls per whole rollout`, unit: 'calls', samples: [r.callsPerRollout.total] },
+    { name: `${r.rollouts} rollouts: throttled calls (retried)`, unit: 'count', samples: [sum(r.throttled)] },
+    { name: `${r.rollouts} rollouts: wall time`, unit: 's', samples: [r.seconds] },
+  ]),
+  notes: [verdict],
+});
 process.exitCode = results.every((r) => r.endedRight === r.rollouts) ? 0 : 1;

@@ -47,7 +47,7 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-/** Exit codes, documented in --help and the README (CLI section). */
+/** Exit codes, documented in --help and docs/cli.md. */
 export const EXIT = {
   /** Done; for watch/status: the rollout promoted (or is still running, for status). */
   OK: 0,

@@ -137,7 +137,7 @@ export function createApp(appProps: AppProps = {}, env: NodeJS.ProcessEnv = proc
   if (deployment.example) {
     process.stderr.write(
       `canary-switch: no listenerArns configured; synthesizing with the example listener ${EXAMPLE.listenerArn}. ` +
-        'Set -c config=<file> or -c listenerArns=<arn> to deploy (README.md, "Deploy").\n',
+        'Set -c config=<file> or -c listenerArns=<arn> to deploy (docs/deploy.md).\n',
     );
   }
   const stack = new Stack(app, deployment.stackName, {

@@ -4,7 +4,7 @@ import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing
 import { DescribeExecutionCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ARN, describeOutput, EXECUTION_NAME, harness, listenerResponse, preparedState, RAW_INPUT, TABLE } from './helpers.ts';
+import { ARN, describeOutput, EXECUTION_NAME, harness, listenerResponse, preparedState, RAW_INPUT, TABLE } from './harness.ts';
 
 function rolloutRecord(status: 'running' | 'rolled-back' | 'promoted') {
   const s = preparedState();

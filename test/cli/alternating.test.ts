@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARN, alarmsAre, bakingAtTenPercent, describeOutput, harness, historyOf, listenerAt } from './helpers.ts';
+import { ARN, alarmsAre, bakingAtTenPercent, describeOutput, harness, historyOf, listenerAt } from './harness.ts';
 
 const PAIR_INPUT = { target: { listenerArn: ARN.listener, targetGroups: [ARN.blue, ARN.green] }, alarms: ['web-green-5xx', 'web-green-p99'] };
 

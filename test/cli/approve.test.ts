@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { CredentialsProviderError } from '@smithy/core/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { ARN, describeOutput, EXECUTION_NAME, harness, TABLE, type Harness } from './helpers.ts';
+import { ARN, describeOutput, EXECUTION_NAME, harness, TABLE, type Harness } from './harness.ts';
 
 const ID = 'k3Jd9aQ2xL0pZr7bT1vW5e';
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAc1bZ…task-token';

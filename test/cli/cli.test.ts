@@ -7,7 +7,7 @@ import { CredentialsProviderError } from '@smithy/core/config';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../cli/lab.ts';
-import { alarmsAre, ARN, bakingAtTenPercent, describeOutput, EXECUTION_NAME, FIXTURES, harness, historyOf, listenerAt } from './helpers.ts';
+import { alarmsAre, ARN, bakingAtTenPercent, describeOutput, EXECUTION_NAME, FIXTURES, harness, historyOf, listenerAt } from './harness.ts';
 
 describe('help', () => {
   it('lists the commands, global options, exit codes and environment', async () => {

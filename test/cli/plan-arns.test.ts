@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { harness } from './helpers.ts';
+import { harness } from './harness.ts';
 
 describe('plan: contradicting ARNs', () => {
   it('a canary in another region and a rule of another listener are refused without AWS', async () => {

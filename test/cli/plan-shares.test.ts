@@ -2,7 +2,7 @@
 // each step, the stickiness, and the refusals Prepare would make (exit 2, with the numbers).
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { ARN, harness } from './helpers.ts';
+import { ARN, harness } from './harness.ts';
 
 const LEGACY = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/legacy/93e2d6bc24d8a069';
 

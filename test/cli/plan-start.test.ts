@@ -3,7 +3,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCom
 import { describe, expect, it } from 'vitest';
 import { executionName, parseDuration } from '../../cli/input.ts';
 import { validateInput } from '../../lambdas/domain/input.ts';
-import { ARN, alarmsAre, describeOutput, harness, historyOf, listenerAt, preparedState, RAW_INPUT } from './helpers.ts';
+import { ARN, alarmsAre, describeOutput, harness, historyOf, listenerAt, preparedState, RAW_INPUT } from './harness.ts';
 
 describe('plan', () => {
   it('prints the steps, ALB weights, bake/poll, approvals, ETA, transitions and cost without touching AWS', async () => {

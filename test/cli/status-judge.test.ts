@@ -4,7 +4,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/c
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../lambdas/domain/checks/check.ts';
 import type { RolloutState } from '../../lambdas/domain/rollout.ts';
-import { alarmsAre, bakingAtTenPercent, describeOutput, EXECUTION_NAME, harness, historyOf, listenerAt } from './helpers.ts';
+import { alarmsAre, bakingAtTenPercent, describeOutput, EXECUTION_NAME, harness, historyOf, listenerAt } from './harness.ts';
 
 const JUDGE: Verdict = {
   check: 'judge',

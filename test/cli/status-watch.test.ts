@@ -18,7 +18,7 @@ import {
   rolledBackAtTwentyPercent,
   TABLE,
   waitingForApproval,
-} from './helpers.ts';
+} from './harness.ts';
 
 describe('status', () => {
   it('shows the step, the time to the next step, the last decision, the listener now and the alarms', async () => {

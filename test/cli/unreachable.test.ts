@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { explainAwsError } from '../../cli/aws.ts';
 import { EXIT } from '../../cli/io.ts';
-import { ARN, harness } from './helpers.ts';
+import { ARN, harness } from './harness.ts';
 
 /** A port nothing listens on: bind one, note it, close it. */
 async function closedPort(): Promise<number> {

@@ -7,6 +7,7 @@ import { setClock } from '../../lambdas/handlers/deps.ts';
 import { handler } from '../../lambdas/handlers/finalize.ts';
 import { notificationFailures, setNotifier } from '../../lambdas/providers/notify.ts';
 import { actionsAtPercent, ARN, baseInput, ddb, elb, notified, resetAws, restoreNotifier, stateFor, stepMap, T0, TABLE, world } from './fixtures.ts';
+import { lockRelease } from '../support/store.ts';
 
 const END = T0 + 3_100_000;
 const REASON = 'step 100% baked 600s with 2 alarms OK, 2 canary targets healthy: promoting';
@@ -34,13 +35,7 @@ describe('finalize', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ action: 'promote', to: final, by: ARN.execution, why: REASON });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues).toEqual({ ':status': 'promoted', ':reason': REASON, ':now': new Date(END).toISOString() });
     expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        TableName: TABLE,
-        Key: { pk: `lock#${ARN.listener}`, sk: 'lock' },
-        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':owner': ARN.execution },
-      },
+      lockRelease(TABLE, `lock#${ARN.listener}`, ARN.execution),
       // The watch# items of abort on alarm: one per watched alarm.
       ...['web-green-5xx', 'web-green-p99'].map((alarm) => ({ TableName: TABLE, Key: { pk: `watch#${alarm}`, sk: ARN.execution } })),
     ]);

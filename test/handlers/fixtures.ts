@@ -1,5 +1,5 @@
-// Shared fixtures for the handler tests: ARNs, a listener with an OIDC action in front of a
-// three-way weighted forward action, and a small stateful fake of the ELBv2 / CloudWatch APIs
+// Fixtures for the handler tests: the shared ARNs and listener (test/support/) as blue/green/legacy,
+// and a small stateful fake of the ELBv2 / CloudWatch APIs
 // built on aws-sdk-client-mock. No network: every SDK client's send() is stubbed.
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,30 +17,23 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { validateInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
-import { buildPlan } from '../../lambdas/domain/plan.ts';
-import { afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
+import type { RolloutInputRaw } from '../../lambdas/domain/input.ts';
+import type { RolloutState } from '../../lambdas/domain/rollout.ts';
 import { stepWeights } from '../../lambdas/domain/shares.ts';
 import type { PairWeights } from '../../lambdas/domain/weights.ts';
 import { log, setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
 import { setNotifier, silentNotifier, type Notifier, type RolloutEvent } from '../../lambdas/providers/notify.ts';
-import { lockKeyFor } from '../../lambdas/providers/store.ts';
 import { forwardStickiness, forwardWeights } from '../../lambdas/providers/traffic/elbv2-listener.ts';
+import { arnsIn } from '../support/arns.ts';
+import { oidcThenForward as listenerFixture } from '../support/listener.ts';
+import { preparedState, shiftedTo } from '../support/state.ts';
 
-const ACCOUNT = '123456789012';
-const LB = 'app/web/50dc6c495c0c9188';
+const ARNS = arnsIn();
 export const ARN = {
-  loadBalancer: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/${LB}`,
-  listener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/${LB}/f2f7dc8efc522ab2`,
-  otherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/${LB}/0000000000000000`,
-  rule: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener-rule/${LB}/f2f7dc8efc522ab2/9683b2d02a6cabee`,
-  ruleOfOtherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener-rule/${LB}/0000000000000000/9683b2d02a6cabee`,
-  blue: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`,
-  green: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/green/83e2d6bc24d8a068`,
-  legacy: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/legacy/93e2d6bc24d8a069`,
-  execution: 'arn:aws:states:us-east-1:123456789012:execution:canary-switch:run-1',
-  otherExecution: 'arn:aws:states:us-east-1:123456789012:execution:canary-switch:run-0',
+  ...ARNS,
+  execution: ARNS.execution('run-1'),
+  otherExecution: ARNS.execution('run-0'),
 };
 
 export const TABLE = 'canary-switch-test';
@@ -51,36 +44,11 @@ export const clone = <T>(x: T): T => structuredClone(x);
 
 /** As DescribeListeners returns them: no client secret; Order on every action; stickiness on. */
 export function oidcThenForward(weights: { blue: number; green: number; legacy: number } = { blue: 999, green: 0, legacy: 1 }): Action[] {
-  return [
-    {
-      Type: 'authenticate-oidc',
-      Order: 1,
-      AuthenticateOidcConfig: {
-        Issuer: 'https://idp.example.com',
-        AuthorizationEndpoint: 'https://idp.example.com/authorize',
-        TokenEndpoint: 'https://idp.example.com/token',
-        UserInfoEndpoint: 'https://idp.example.com/userinfo',
-        ClientId: 'web-client',
-        SessionCookieName: 'AWSELBAuthSessionCookie',
-        Scope: 'openid email',
-        SessionTimeout: 604800,
-        AuthenticationRequestExtraParams: { prompt: 'login' },
-        OnUnauthenticatedRequest: 'authenticate',
-      },
-    },
-    {
-      Type: 'forward',
-      Order: 2,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: ARN.blue, Weight: weights.blue },
-          { TargetGroupArn: ARN.green, Weight: weights.green },
-          { TargetGroupArn: ARN.legacy, Weight: weights.legacy },
-        ],
-        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
-      },
-    },
-  ];
+  return listenerFixture([
+    [ARN.blue, weights.blue],
+    [ARN.green, weights.green],
+    [ARN.legacy, weights.legacy],
+  ]);
 }
 
 /** What ModifyListener must receive for `described`: identical, plus UseExistingClientSecret on OIDC. */
@@ -228,32 +196,11 @@ export const baseInput = (over: Partial<RolloutInputRaw> = {}): RolloutInputRaw 
  * step after it.
  */
 export function stateFor(raw: RolloutInputRaw, opts: { position?: number; original?: Action[]; stepStartedAt?: number } = {}): RolloutState {
-  const checked = validateInput(raw);
-  if (!checked.ok) throw new Error(`fixture input invalid: ${checked.problems.join('; ')}`);
-  const input = checked.input;
-  const plan = buildPlan(input);
   const actions = clone(opts.original ?? oidcThenForward());
   const stickiness = forwardStickiness(actions);
   const original = { actions: actions as unknown[], weights: forwardWeights(actions), ...(stickiness ? { stickiness } : {}) };
-  let state: RolloutState = {
-    executionArn: ARN.execution,
-    startedAt: new Date(T0).toISOString(),
-    input,
-    plan,
-    lockKey: lockKeyFor(input.target)!,
-    original,
-    position: -1,
-    next: nextStep(plan, 0),
-    stepStartedAt: null,
-    expected: original.weights,
-    history: [],
-  };
-  const position = opts.position ?? -1;
-  for (let i = 0; i <= position; i++) {
-    state = afterShift(state, i, stepMap(state, i), new Date(opts.stepStartedAt ?? T0));
-  }
-  if (position >= 0) state = { ...state, next: nextStep(plan, position + 1) };
-  return state;
+  const state = preparedState(raw, { executionArn: ARN.execution, startedAt: new Date(T0), original });
+  return shiftedTo(state, opts.position ?? -1, stepMap, new Date(opts.stepStartedAt ?? T0));
 }
 
 /** The listener's actions with the pair at `w` (legacy kept at 1). */

@@ -1,10 +1,11 @@
 // Prepare with `targetGroups: [A, B]`: the direction is read from the live weights once, the state
 // carries a directed target (so every later handler is unchanged), and a split pair moves nothing.
 import { DescribeTargetHealthCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../lambdas/handlers/prepare.ts';
 import { ARN, baseInput, clone, ddb, elb, listenerWeights, notified, oidcThenForward, resetAws, restoreNotifier, world } from './fixtures.ts';
+import { expectLockReleasedOnly } from '../support/store.ts';
 
 const pairInput = () => ({ ...baseInput(), target: { listenerArn: ARN.listener, targetGroups: [ARN.blue, ARN.green] } });
 const event = () => ({ input: pairInput(), executionArn: ARN.execution, startTime: '2025-01-06T00:59:58.123Z' });
@@ -48,7 +49,6 @@ describe('prepare: targetGroups decides the direction from live weights', () => 
     expect(elb.commandCalls(ModifyListenerCommand)).toHaveLength(0);
     expect(world.listener.DefaultActions).toEqual(before);
     expect(listenerWeights()).toEqual({ [ARN.blue]: 4, [ARN.green]: 1, [ARN.legacy]: 0 });
-    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['lock']);
+    expectLockReleasedOnly(ddb);
   });
 });

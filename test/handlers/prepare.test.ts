@@ -17,18 +17,13 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../lambdas/handlers/prepare.ts';
 import { notificationFailures, setNotifier } from '../../lambdas/providers/notify.ts';
 import { ARN, baseInput, clone, cw, ddb, elb, notified, oidcThenForward, resetAws, restoreNotifier, T0, TABLE, world } from './fixtures.ts';
+import { expectLockReleasedOnly, lockRelease } from '../support/store.ts';
 
 const START = '2025-01-06T00:59:58.123Z';
 const event = (input: unknown = baseInput()) => ({ input, executionArn: ARN.execution, startTime: START });
 const epoch = Math.floor(T0 / 1000);
 
-const lockRelease = {
-  TableName: TABLE,
-  Key: { pk: `lock#${ARN.listener}`, sk: 'lock' },
-  ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-  ExpressionAttributeNames: { '#owner': 'owner' },
-  ExpressionAttributeValues: { ':owner': ARN.execution },
-};
+const release = lockRelease(TABLE, `lock#${ARN.listener}`, ARN.execution);
 
 async function failure(ev = event()): Promise<Error> {
   const err = await handler(ev).then(
@@ -44,13 +39,7 @@ function expectNoWrites(): void {
   expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0);
 }
 
-function expectLockReleased(): void {
-  const deletes = ddb.commandCalls(DeleteCommand);
-  expect(deletes).toHaveLength(1);
-  expect(deletes[0]!.args[0].input).toEqual(lockRelease);
-  // No rollout record: nothing for the safety net to restore.
-  expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sk)).toEqual(['lock']);
-}
+const expectLockReleased = (): void => expectLockReleasedOnly(ddb, release);
 
 beforeEach(() => {
   resetAws();
@@ -297,7 +286,7 @@ describe('prepare: pre-flight failures release the lock', () => {
       `rule ${ARN.rule} is the default rule of listener ${ARN.listener}, which ModifyRule cannot change (OperationNotPermitted); leave ruleArn out to shift the listener's default action`,
     );
     expectNoWrites();
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual({ ...lockRelease, Key: { pk: `lock#${ARN.rule}`, sk: 'lock' } });
+    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual(lockRelease(TABLE, `lock#${ARN.rule}`, ARN.execution));
   });
 
   it('a plan longer than the execution timeout (EXECUTION_TIMEOUT_SECONDS) → InvalidInput with the numbers, before the lock', async () => {

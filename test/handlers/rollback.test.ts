@@ -13,6 +13,7 @@ import { notificationFailures, setNotifier } from '../../lambdas/providers/notif
 import { setSleep } from '../../lambdas/providers/retry.ts';
 import type { RolloutRecord } from '../../lambdas/providers/store.ts';
 import { actionsAtPercent, ARN, asWritten, baseInput, clone, ddb, elb, notified, oidcThenForward, resetAws, restoreNotifier, sfn, stateFor, T0, TABLE, world } from './fixtures.ts';
+import { lockRelease } from '../support/store.ts';
 
 const ORIGINAL_WEIGHTS = { [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 };
 const epoch = Math.floor(T0 / 1000);
@@ -73,13 +74,7 @@ const dynamoDown = () => {
 };
 /** The rollout's watch# items (abort on alarm), removed when it ends: one per alarm it watched. */
 const WATCH_REMOVALS = ['web-green-5xx', 'web-green-p99'].map((alarm) => ({ TableName: TABLE, Key: { pk: `watch#${alarm}`, sk: ARN.execution } }));
-const LOCK_RELEASE = {
-  TableName: TABLE,
-  Key: { pk: `lock#${ARN.listener}`, sk: 'lock' },
-  ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-  ExpressionAttributeNames: { '#owner': 'owner' },
-  ExpressionAttributeValues: { ':owner': ARN.execution },
-};
+const LOCK_RELEASE = lockRelease(TABLE, `lock#${ARN.listener}`, ARN.execution);
 
 beforeEach(() => {
   resetAws();

@@ -5,6 +5,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RolloutStore, lockKeyFor, type ApprovalRecord } from '../../lambdas/providers/store.ts';
 import { ARN, ddb, resetAws, T0, TABLE } from './fixtures.ts';
+import { lockRelease } from '../support/store.ts';
 
 const epoch = Math.floor(T0 / 1000);
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
@@ -52,13 +53,7 @@ describe('lock', () => {
   it('release: conditional on the owner; a lock taken over or gone is fine; throttling is Transient', async () => {
     ddb.on(DeleteCommand).resolvesOnce({}).rejectsOnce(conditionFailed()).rejectsOnce(throttled());
     await db.releaseLock('lock#L', ARN.execution);
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual({
-      TableName: TABLE,
-      Key: { pk: 'lock#L', sk: 'lock' },
-      ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-      ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': ARN.execution },
-    });
+    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual(lockRelease(TABLE, 'lock#L', ARN.execution));
     await expect(db.releaseLock('lock#L', ARN.execution)).resolves.toBeUndefined();
     await expect(db.releaseLock('lock#L', ARN.execution)).rejects.toMatchObject({ name: 'Transient' });
   });

@@ -3,10 +3,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { CanaryAlarms } from '../../infra/canary-alarms.ts';
-import { ACCOUNT, CANARY, REGION, STABLE } from './fixtures.ts';
-import { templateOf } from './template.ts';
+import { ARNS } from '../support/arns.ts';
+import { ACCOUNT, CANARY, REGION, STABLE, templateOf } from './fixtures.ts';
 
-const LB = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/web/50dc6c495c0c9188`;
+const LB = ARNS.loadBalancer;
 
 function synthAlarms(props: Partial<ConstructorParameters<typeof CanaryAlarms>[2]> = {}) {
   const stack = new Stack(new App(), 'Alarms', { env: { account: ACCOUNT, region: REGION } });
@@ -40,8 +40,8 @@ describe('CanaryAlarms', () => {
       TreatMissingData: 'notBreaching',
       Metrics: [
         { Id: 'expr_1', Expression: 'IF(requests >= 20, FILL(errors, 0) / requests, 0)', Label: '5xx rate (minutes with ≥ 20 requests)' },
-        { Id: 'requests', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: dims('targetgroup/green/8e2b3a1d5c7f9a10') }, Period: 60, Stat: 'Sum' } },
-        { Id: 'errors', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: dims('targetgroup/green/8e2b3a1d5c7f9a10') }, Period: 60, Stat: 'Sum' } },
+        { Id: 'requests', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: dims('targetgroup/green/83e2d6bc24d8a068') }, Period: 60, Stat: 'Sum' } },
+        { Id: 'errors', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: dims('targetgroup/green/83e2d6bc24d8a068') }, Period: 60, Stat: 'Sum' } },
       ],
     });
   });
@@ -69,7 +69,7 @@ describe('CanaryAlarms', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
-      Dimensions: dims('targetgroup/green/8e2b3a1d5c7f9a10'),
+      Dimensions: dims('targetgroup/green/83e2d6bc24d8a068'),
     });
   });
 

@@ -1,19 +1,21 @@
-// Shared fixtures for the CDK tests: example ARNs, a valid input, and a synth helper that skips
-// NodejsFunction bundling (context aws:cdk:bundling-stacks = []) unless asked.
+// Fixtures for the CDK tests: the shared example ARNs (test/support/arns.ts), a valid input, a synth
+// helper that skips NodejsFunction bundling (context aws:cdk:bundling-stacks = []) unless asked, and
+// templateOf() for a stack built by hand.
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CanarySwitch, type CanarySwitchProps } from '../../infra/canary-switch.ts';
+import { ACCOUNT, ARNS } from '../support/arns.ts';
 
-export const ACCOUNT = '123456789012';
+export { ACCOUNT } from '../support/arns.ts';
 export const REGION = 'us-east-1';
-export const LISTENER = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+export const LISTENER = ARNS.listener;
 export const OTHER_LISTENER = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/api/6d0ecf831eec9f09/3a1c9b5e7d2f4a60`;
-export const RULE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
-export const STABLE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`;
-export const CANARY = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/green/8e2b3a1d5c7f9a10`;
-export const SLACK_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:canary-switch/slack-bot-token-AbCdEf`;
-export const SLACK_SIGNING_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:canary-switch/slack-signing-secret-GhIjKl`;
+export const RULE = ARNS.rule;
+export const STABLE = ARNS.blue;
+export const CANARY = ARNS.green;
+export const SLACK_SECRET = ARNS.secret('canary-switch/slack-bot-token-AbCdEf');
+export const SLACK_SIGNING_SECRET = ARNS.secret('canary-switch/slack-signing-secret-GhIjKl');
 export const SLACK = { botTokenSecretArn: SLACK_SECRET, signingSecretArn: SLACK_SIGNING_SECRET, allowedUsers: ['U0123ABCD', 'W0456EFGH'], teamId: 'T0123ABCD', appId: 'A0123ABCD', channel: 'C0123456' };
 
 export const validInput = (over: Record<string, unknown> = {}) => ({
@@ -122,4 +124,17 @@ export function statementsOf(template: Template, fnId: string): Statement[] {
     .filter(([, p]) => ((props(p).Roles ?? []) as Json[]).some((r) => r.Ref === roleId))
     .map(([id]) => id);
   return statements(template).filter((s) => policyIds.includes(s.policy));
+}
+
+/** Synthesize one stack without CDK's CloudFormation lint (seconds per synth; test/infra/nag.test.ts runs it). */
+export function templateOf(stack: Stack): Template {
+  const saved = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    const app = stack.node.root as App;
+    return Template.fromJSON(app.synth().getStackByName(stack.stackName).template as Record<string, unknown>);
+  } finally {
+    if (saved === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = saved;
+  }
 }

@@ -4,8 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { OwnedWeightedRule } from '../../infra/owned-weights.ts';
-import { templateOf } from './template.ts';
-import { ACCOUNT, CANARY, LISTENER, REGION, STABLE } from './fixtures.ts';
+import { ACCOUNT, CANARY, LISTENER, REGION, STABLE, templateOf } from './fixtures.ts';
 
 type Json = Record<string, unknown>;
 

@@ -22,6 +22,7 @@ import type { LocalServer } from '../../lab/aws/local-server.ts';
 import { decodeQuery, toXml } from '../../lab/aws/query-protocol.ts';
 import { LabAlarms } from '../../lab/traffic/alarms.ts';
 import { TrafficMetrics } from '../../lab/traffic/metrics.ts';
+import { oidcThenForward } from '../support/listener.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 
@@ -58,34 +59,16 @@ describe('ELBv2 API with the real SDK client', () => {
   let legacyArn: string;
   let events: ChangeEvent[];
 
-  const oidc = {
-    Issuer: 'https://idp.example.com',
-    AuthorizationEndpoint: 'https://idp.example.com/authorize',
-    TokenEndpoint: 'https://idp.example.com/token',
-    UserInfoEndpoint: 'https://idp.example.com/userinfo',
-    ClientId: 'web-client',
-    SessionCookieName: 'AWSELBAuthSessionCookie',
-    Scope: 'openid email',
-    SessionTimeout: 604800,
-    AuthenticationRequestExtraParams: { prompt: 'login', display: 'page & <more>' },
-    OnUnauthenticatedRequest: 'authenticate' as const,
-  };
-  /** The HTTPS listener's actions; as Describe* shows them unless told how to send the client secret. */
-  const httpsActions = (weights: [number, number, number], secret: { ClientSecret?: string; UseExistingClientSecret?: boolean } = {}): Action[] => [
-    { Type: 'authenticate-oidc', Order: 1, AuthenticateOidcConfig: { ...oidc, ...secret } },
-    {
-      Type: 'forward',
-      Order: 2,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: lab.blueArn, Weight: weights[0] },
-          { TargetGroupArn: lab.greenArn, Weight: weights[1] },
-          { TargetGroupArn: legacyArn, Weight: weights[2] },
-        ],
-        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
-      },
-    },
-  ];
+  /** The HTTPS listener's actions (the shared fixture, with extra params that need escaping); as Describe* shows them unless told how to send the client secret. */
+  const httpsActions = (weights: [number, number, number], secret: { ClientSecret?: string; UseExistingClientSecret?: boolean } = {}): Action[] =>
+    oidcThenForward(
+      [
+        [lab.blueArn, weights[0]],
+        [lab.greenArn, weights[1]],
+        [legacyArn, weights[2]],
+      ],
+      { oidc: { AuthenticationRequestExtraParams: { prompt: 'login', display: 'page & <more>' }, ...secret } },
+    );
 
   beforeAll(async () => {
     lab = createLabAlb({ withRule: true, bluePort: 8081, greenPort: 8082 });

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabAlb } from '../../lab/aws/alb-model.ts';
 import { runLab, type LabOptions, type LabReport } from '../../lab/run.ts';
-import { accepts } from './ports.ts';
+import { accepts } from './fixtures.ts';
 
 // createLabAlb derives ARNs from names, so these are the ARNs every lab run uses.
 const { blueArn, greenArn } = createLabAlb();

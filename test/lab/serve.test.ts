@@ -14,7 +14,7 @@ import { defaultClients } from '../../cli/aws.ts';
 import type { Io } from '../../cli/io.ts';
 import { run } from '../../cli/run.ts';
 import { startServe, type Served } from '../../lab/serve.ts';
-import { accepts } from './ports.ts';
+import { accepts } from './fixtures.ts';
 
 const NAME = 'serve-e2e-1';
 

@@ -7,7 +7,7 @@ import { log } from '../../lambdas/handlers/deps.ts';
 import { handler as requestApproval } from '../../lambdas/handlers/request-approval.ts';
 import { handler as callback } from '../../lambdas/handlers/slack-callback.ts';
 import { slackFailures } from '../../lambdas/providers/slack.ts';
-import { APPROVER, CHANNEL, EXECUTION, SECOND, T0, baseInput, clickEvent, replyText, setup, sfn, stateAt, taskToken, type Bench } from './helpers.ts';
+import { APPROVER, CHANNEL, EXECUTION, SECOND, T0, baseInput, clickEvent, replyText, setup, sfn, stateAt, taskToken, type Bench } from './fixtures.ts';
 
 let bench: Bench;
 let token: string;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { approvalRequestMessage, progressMessage, type ApprovalView } from '../../lambdas/domain/slack-messages.ts';
 import { weightsFor } from '../../lambdas/domain/weights.ts';
-import { EXECUTION } from './helpers.ts';
+import { EXECUTION } from './fixtures.ts';
 
 const VERDICT = 'judge: error rate: canary no worse than stable: canary 0/600 5xx (0.00%) vs stable 27/5400 (0.50%); log-LR -3.1, rollback at 6.86, pass at -2.99, ρ1 2';
 const view = (over: Partial<ApprovalView> = {}): ApprovalView => ({

@@ -11,7 +11,7 @@ import { handler as requestApproval } from '../../lambdas/handlers/request-appro
 import { handler as callback } from '../../lambdas/handlers/slack-callback.ts';
 import { notifySafely } from '../../lambdas/providers/notify.ts';
 import { setSlackApi, webClientApi } from '../../lambdas/providers/slack.ts';
-import { BOT_TOKEN, CHANNEL, EXECUTION, SIGNING_SECRET, STRANGER, T0, clickEvent, cw, putRolloutRecord, setup, sfn, sm, stateAt, taskToken, type Bench } from './helpers.ts';
+import { BOT_TOKEN, CHANNEL, EXECUTION, SIGNING_SECRET, STRANGER, T0, clickEvent, cw, putRolloutRecord, setup, sfn, sm, stateAt, taskToken, type Bench } from './fixtures.ts';
 
 let captured: string[] = [];
 let bench: Bench;

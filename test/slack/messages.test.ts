@@ -16,7 +16,7 @@ import {
   type Block,
 } from '../../lambdas/domain/slack-messages.ts';
 import { weightsFor } from '../../lambdas/domain/weights.ts';
-import { BLUE, EXECUTION, GREEN, stateAt, baseInput, T0 } from './helpers.ts';
+import { BLUE, EXECUTION, GREEN, stateAt, baseInput, T0 } from './fixtures.ts';
 
 const view = (over: Partial<ApprovalView> = {}): ApprovalView => ({
   executionArn: EXECUTION,

@@ -19,7 +19,7 @@ import {
   setSlackApi,
   webClientApi,
 } from '../../lambdas/providers/slack.ts';
-import { BLUE, BOT_TOKEN, BOT_TOKEN_SECRET_ARN, CHANNEL, EXECUTION, GREEN, SIGNING_SECRET, SIGNING_SECRET_ARN, putRolloutRecord, setup, sm, type Bench } from './helpers.ts';
+import { BLUE, BOT_TOKEN, BOT_TOKEN_SECRET_ARN, CHANNEL, EXECUTION, GREEN, SIGNING_SECRET, SIGNING_SECRET_ARN, putRolloutRecord, setup, sm, type Bench } from './fixtures.ts';
 
 let bench: Bench;
 beforeEach(() => {

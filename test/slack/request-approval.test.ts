@@ -4,7 +4,7 @@ import { APPROVE_ACTION, REJECT_ACTION, type Block } from '../../lambdas/domain/
 import { log } from '../../lambdas/handlers/deps.ts';
 import { APPROVAL_TTL_MARGIN_SECONDS, handler, newApprovalId } from '../../lambdas/handlers/request-approval.ts';
 import { slackFailures } from '../../lambdas/providers/slack.ts';
-import { CHANNEL, EXECUTION, T0, baseInput, cw, putRolloutRecord, setup, sfn, stateAt, taskToken, type Bench } from './helpers.ts';
+import { CHANNEL, EXECUTION, T0, baseInput, cw, putRolloutRecord, setup, sfn, stateAt, taskToken, type Bench } from './fixtures.ts';
 
 let bench: Bench;
 beforeEach(() => {

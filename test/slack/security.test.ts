@@ -8,7 +8,7 @@ import { log } from '../../lambdas/handlers/deps.ts';
 import { handler as requestApproval } from '../../lambdas/handlers/request-approval.ts';
 import { handler as callback } from '../../lambdas/handlers/slack-callback.ts';
 import { installSlackNotifier, resetSlack, setSlackApi } from '../../lambdas/providers/slack.ts';
-import { APPROVER, SIGNING_SECRET, STRANGER, T0, clickEvent, clickPayload, replyText, setup, sfn, signedEvent, stateAt, taskToken, type Bench } from './helpers.ts';
+import { APPROVER, SIGNING_SECRET, STRANGER, T0, clickEvent, clickPayload, replyText, setup, sfn, signedEvent, stateAt, taskToken, type Bench } from './fixtures.ts';
 
 let bench: Bench;
 let approvalId: string;

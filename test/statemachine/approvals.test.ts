@@ -8,9 +8,9 @@ import { signSlackRequest } from '../../lambdas/domain/slack-signature.ts';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../lambdas/domain/slack-messages.ts';
 import { handler as requestApproval } from '../../lambdas/handlers/request-approval.ts';
 import { handler as slackCallback } from '../../lambdas/handlers/slack-callback.ts';
-import { client, setClients } from '../../lambdas/providers/clients.ts';
+import { setClients } from '../../lambdas/providers/clients.ts';
 import { setSlackApi, setSlackSecret } from '../../lambdas/providers/slack.ts';
-import { RolloutStore } from '../../lambdas/providers/store.ts';
+import { storeOf } from '../support/store.ts';
 import { runWorkflow, type ApprovalPayload } from '../../lab/local-workflow.ts';
 import { TABLE, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
 
@@ -100,7 +100,7 @@ describe('approval gates (request-approval + signed Slack callback)', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(r.requested).toEqual([50]);
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
-    const trail = await new RolloutStore(client('dynamo'), TABLE).auditTrail(r.executionArn);
+    const trail = await storeOf(TABLE).auditTrail(r.executionArn);
     expect(trail.find((t) => t.action === 'shift' && t.why.includes('50%'))?.why).toBe(`step 50% approved by ${APPROVER}`);
   });
 
@@ -131,7 +131,7 @@ describe('approval gates (request-approval + signed Slack callback)', () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     const r = run(rolloutInput({ steps: [10, 50, 100], approvals: { before: [50] } }), async (id) => {
       expect(JSON.parse((await click(id, 'approve')).body).text).toContain('already ended');
-      const db = new RolloutStore(client('dynamo'), TABLE);
+      const db = storeOf(TABLE);
       expect(await db.getApproval(id)).toMatchObject({ status: 'ended', reason: 'the execution had already ended (ABORTED)', decidedBy: APPROVER });
       expect(JSON.parse((await click(id, 'approve')).body).text).toContain('already ended');
       throw Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' }); // end this run

@@ -1,15 +1,15 @@
 // Faults that must still leave traffic exactly where it started (or, after a promotion, exactly
 // where it was promoted to): through the real ASL and handlers, asserting the listener's actions
 // and every target group's weight. docs/failure-modes.md lists these tests.
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ModifyListenerCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RollbackResult } from '../../lambdas/handlers/rollback.ts';
 import { client } from '../../lambdas/providers/clients.ts';
 import { setMetricSink } from '../../lambdas/providers/metrics.ts';
 import { setRandom } from '../../lambdas/providers/retry.ts';
-import { RolloutStore } from '../../lambdas/providers/store.ts';
 import { loadDefinition, type WorkflowOptions } from '../../lab/local-workflow.ts';
+import { lockOwner as lockOwnerIn, storeOf } from '../support/store.ts';
 import { BLUE, GREEN, LISTENER, OTHER, TABLE, dynamoFault, execArn, originalActions, rolloutInput, runRollout, type Bench, withBench } from './harness.ts';
 
 let bench: Bench;
@@ -26,8 +26,8 @@ beforeEach(() => {
 
 const run = (input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) => runRollout(bench, execArn(`faults-${++runs}`), input, options);
 
-const store = () => new RolloutStore(client('dynamo'), TABLE);
-const lockOwner = async () => (await client('dynamo').send(new GetCommand({ TableName: TABLE, Key: { pk: `lock#${LISTENER}`, sk: 'lock' }, ConsistentRead: true }))).Item?.owner as string | undefined;
+const store = () => storeOf(TABLE);
+const lockOwner = () => lockOwnerIn(TABLE, `lock#${LISTENER}`);
 const releaseLock = (owner: string) => store().releaseLock(`lock#${LISTENER}`, owner);
 const safetyNetOutput = (events: { type: string; output?: unknown }[]) => events.find((e) => e.type === 'SafetyNet')?.output as RollbackResult | undefined;
 const retried = (events: { type: string; state?: string }[], state: string) => events.filter((e) => e.type === 'StateRetried' && e.state === state).length;

@@ -20,48 +20,25 @@ import { setClients } from '../../lambdas/providers/clients.ts';
 import { createTableInput } from '../../lambdas/providers/store.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
 import { setSleep } from '../../lambdas/providers/retry.ts';
+import { ARNS } from '../support/arns.ts';
+import { oidcThenForward } from '../support/listener.ts';
 
-export const ACCOUNT = '123456789012';
-export const LISTENER = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
-export const BLUE = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`;
-export const GREEN = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/green/2453ed029918f21f`;
-export const OTHER = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/legacy/0b7a1d2c3e4f5a6b`;
+export { ACCOUNT } from '../support/arns.ts';
+export const LISTENER = ARNS.listener;
+export const BLUE = ARNS.blue;
+export const GREEN = ARNS.green;
+export const OTHER = ARNS.legacy;
 export const TABLE = 'canary-switch-test';
 
-export const execArn = (name: string) => `arn:aws:states:us-east-1:${ACCOUNT}:execution:canary-switch:${name}`;
+export const execArn = ARNS.execution;
 
 /** authenticate-oidc + forward(blue 1, green 0, legacy 1; stickiness on): the hardest shape to keep intact. */
-export function originalActions(): Action[] {
-  return [
-    {
-      Type: 'authenticate-oidc',
-      Order: 1,
-      AuthenticateOidcConfig: {
-        Issuer: 'https://idp.example.com',
-        AuthorizationEndpoint: 'https://idp.example.com/authorize',
-        TokenEndpoint: 'https://idp.example.com/token',
-        UserInfoEndpoint: 'https://idp.example.com/userinfo',
-        ClientId: 'web',
-        SessionCookieName: 'AWSELBAuthSessionCookie',
-        Scope: 'openid',
-        SessionTimeout: 604800,
-        OnUnauthenticatedRequest: 'authenticate',
-      },
-    },
-    {
-      Type: 'forward',
-      Order: 2,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: BLUE, Weight: 1 },
-          { TargetGroupArn: GREEN, Weight: 0 },
-          { TargetGroupArn: OTHER, Weight: 1 },
-        ],
-        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
-      },
-    },
-  ];
-}
+export const originalActions = (): Action[] =>
+  oidcThenForward([
+    [BLUE, 1],
+    [GREEN, 0],
+    [OTHER, 1],
+  ]);
 
 export interface Bench {
   elb: AwsClientStub<ElasticLoadBalancingV2Client>;

@@ -7,8 +7,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { client } from '../../lambdas/providers/clients.ts';
-import { RolloutStore } from '../../lambdas/providers/store.ts';
 import { ASL_PATH, loadDefinition, type WorkflowOptions } from '../../lab/local-workflow.ts';
+import { storeOf } from '../support/store.ts';
 import { BLUE, GREEN, LISTENER, OTHER, TABLE, execArn, originalActions, rolloutInput, runRollout, type Bench, withBench } from './harness.ts';
 
 let bench: Bench;
@@ -18,7 +18,7 @@ withBench((b) => (bench = b));
 const run = (input: Record<string, unknown>, options: Partial<WorkflowOptions> = {}) => runRollout(bench, execArn(`test-${++runs}`), input, options);
 
 const entered = (events: { type: string; state?: string }[]) => events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
-const store = () => new RolloutStore(client('dynamo'), TABLE);
+const store = () => storeOf(TABLE);
 
 describe('statemachine/rollout.asl.json', () => {
   it('is valid ASL with every ${…} substitution filled', () => {

@@ -6,7 +6,8 @@ import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { sharesOf } from '../../lambdas/domain/shares.ts';
 import { runWorkflow } from '../../lab/local-workflow.ts';
-import { BLUE, GREEN, OTHER, execArn, originalActions, rolloutInput, type Bench, withBench } from './harness.ts';
+import { oidcThenForward } from '../support/listener.ts';
+import { BLUE, GREEN, OTHER, execArn, rolloutInput, type Bench, withBench } from './harness.ts';
 
 let bench: Bench;
 let runs = 0;
@@ -14,22 +15,14 @@ withBench((b) => (bench = b));
 
 /** The forward action: blue 90 / green 0 / legacy 10, behind authenticate-oidc; stickiness as given. */
 function ninetyTen(stickiness?: { Enabled: boolean; DurationSeconds?: number }): Action[] {
-  const [oidc] = originalActions();
-  return [
-    oidc!,
-    {
-      Type: 'forward',
-      Order: 2,
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: BLUE, Weight: 90 },
-          { TargetGroupArn: GREEN, Weight: 0 },
-          { TargetGroupArn: OTHER, Weight: 10 },
-        ],
-        ...(stickiness ? { TargetGroupStickinessConfig: stickiness } : {}),
-      },
-    },
-  ];
+  return oidcThenForward(
+    [
+      [BLUE, 90],
+      [GREEN, 0],
+      [OTHER, 10],
+    ],
+    { stickiness: stickiness ?? null },
+  );
 }
 
 const forward = () => bench.actions.find((a) => a.Type === 'forward')!.ForwardConfig!;

@@ -1,4 +1,4 @@
-// Loopback checks shared by the lab's end-to-end tests.
+// Fixtures for the lab tests: loopback checks shared by the end-to-end tests.
 import net from 'node:net';
 
 /** Whether something accepts connections on 127.0.0.1:port. */

@@ -9,23 +9,22 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { fileURLToPath } from 'node:url';
-import { validateInput } from '../../lambdas/domain/input.ts';
-import { buildPlan } from '../../lambdas/domain/plan.ts';
 import { afterDecision, afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
 import type { Decision } from '../../lambdas/domain/decide.ts';
 import type { AwsOptions, CliClients, Io } from '../../cli/io.ts';
 import { run } from '../../cli/run.ts';
+import { ACCOUNT, ARNS } from '../support/arns.ts';
+import { preparedState as prepared } from '../support/state.ts';
 
-const ACCOUNT = '123456789012';
-export const ARN = {
-  listener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-  otherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/api/60dc6c495c0c9188/a2f7dc8efc522ab2`,
-  blue: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`,
-  green: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/green/83e2d6bc24d8a068`,
-  stateMachine: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:canary-switch`,
-  execution: `arn:aws:states:us-east-1:${ACCOUNT}:execution:canary-switch:web-green-20261122-1005-ab12`,
-};
 export const EXECUTION_NAME = 'web-green-20261122-1005-ab12';
+export const ARN = {
+  listener: ARNS.listener,
+  otherListener: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:listener/app/api/60dc6c495c0c9188/a2f7dc8efc522ab2`,
+  blue: ARNS.blue,
+  green: ARNS.green,
+  stateMachine: ARNS.stateMachine,
+  execution: ARNS.execution(EXECUTION_NAME),
+};
 export const TABLE = 'canary-switch-rollouts';
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -142,23 +141,8 @@ const at = (iso: string) => `2026-11-22T${iso}Z`;
 
 /** The state after Prepare, as the Prepare handler returns it. */
 export function preparedState(raw: unknown = RAW_INPUT): RolloutState {
-  const checked = validateInput(raw);
-  if (!checked.ok) throw new Error(checked.problems.join('\n'));
-  const plan = buildPlan(checked.input);
-  const weights = { [ARN.blue]: 1, [ARN.green]: 0 };
-  return {
-    executionArn: ARN.execution,
-    startedAt: new Date(STARTED).toISOString(),
-    input: checked.input,
-    plan,
-    lockKey: `lock#${ARN.listener}`,
-    original: { actions: listenerResponse(1, 0).Listeners[0]?.DefaultActions ?? [], weights },
-    position: -1,
-    next: nextStep(plan, 0),
-    stepStartedAt: null,
-    expected: { [ARN.blue]: 1, [ARN.green]: 0 },
-    history: [],
-  };
+  const original = { actions: listenerResponse(1, 0).Listeners[0]?.DefaultActions ?? [], weights: { [ARN.blue]: 1, [ARN.green]: 0 } };
+  return prepared(raw, { executionArn: ARN.execution, startedAt: new Date(STARTED), original });
 }
 
 type Step = { kind: 'Task' | 'Choice' | 'Wait' | 'Fail' | 'Succeed'; name: string; at: string; input: unknown; output?: unknown };

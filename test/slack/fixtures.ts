@@ -7,23 +7,25 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { validateInput, type RolloutInputRaw } from '../../lambdas/domain/input.ts';
-import { buildPlan } from '../../lambdas/domain/plan.ts';
-import { afterShift, nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
+import type { RolloutInputRaw } from '../../lambdas/domain/input.ts';
+import { nextStep, type RolloutState } from '../../lambdas/domain/rollout.ts';
 import { signSlackRequest } from '../../lambdas/domain/slack-signature.ts';
 import { APPROVE_ACTION, REJECT_ACTION, type Block } from '../../lambdas/domain/slack-messages.ts';
 import { setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
+import { arnsIn } from '../support/arns.ts';
+import { preparedState, shiftedTo } from '../support/state.ts';
 import { installSlackNotifier, resetSlack, setSecretsClient, setSlackApi, SlackNotifier, type PostMessage, type SlackApi } from '../../lambdas/providers/slack.ts';
 
-export const ACCOUNT = '123456789012';
-export const LISTENER = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
-export const BLUE = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/blue/73e2d6bc24d8a067`;
-export const GREEN = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:targetgroup/green/83e2d6bc24d8a068`;
-export const EXECUTION = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:canary-switch:deploy-42`;
+const ARNS = arnsIn('eu-west-1');
+export { ACCOUNT } from '../support/arns.ts';
+export const LISTENER = ARNS.listener;
+export const BLUE = ARNS.blue;
+export const GREEN = ARNS.green;
+export const EXECUTION = ARNS.execution('deploy-42');
 export const TABLE = 'canary-switch-slack-test';
-export const BOT_TOKEN_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:canary-switch/slack-bot-token-AbCdEf`;
-export const SIGNING_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:canary-switch/slack-signing-secret-GhIjKl`;
+export const BOT_TOKEN_SECRET_ARN = ARNS.secret('canary-switch/slack-bot-token-AbCdEf');
+export const SIGNING_SECRET_ARN = ARNS.secret('canary-switch/slack-signing-secret-GhIjKl');
 export const CHANNEL = 'C0ROLLOUTS';
 export const TEAM = 'T0TEAM0001';
 export const APP = 'A0APP00001';
@@ -198,26 +200,10 @@ export const baseInput = (over: Partial<RolloutInputRaw> = {}): RolloutInputRaw 
 
 /** The state the state machine hands RequestApproval: at step `position` (default 20%), next step needs approval. */
 export function stateAt(raw: RolloutInputRaw = baseInput(), position = 2): RolloutState {
-  const checked = validateInput(raw);
-  if (!checked.ok) throw new Error(`fixture input invalid: ${checked.problems.join('; ')}`);
-  const input = checked.input;
-  const plan = buildPlan(input);
   const original = { actions: [] as unknown[], weights: { [BLUE]: 1, [GREEN]: 0 } };
-  let state: RolloutState = {
-    executionArn: EXECUTION,
-    startedAt: new Date(T0 - 3600_000).toISOString(),
-    input,
-    plan,
-    lockKey: `lock#${LISTENER}`,
-    original,
-    position: -1,
-    next: nextStep(plan, 0),
-    stepStartedAt: null,
-    expected: original.weights,
-    history: [],
-  };
-  for (let i = 0; i <= position; i++) state = afterShift(state, i, { [BLUE]: plan.steps[i]!.weights.stable, [GREEN]: plan.steps[i]!.weights.canary }, new Date(T0 - 600_000));
-  return { ...state, next: nextStep(plan, position + 1) };
+  const state = preparedState(raw, { executionArn: EXECUTION, startedAt: new Date(T0 - 3600_000), original });
+  const pair = (s: RolloutState, i: number) => ({ [BLUE]: s.plan.steps[i]!.weights.stable, [GREEN]: s.plan.steps[i]!.weights.canary });
+  return { ...shiftedTo(state, position, pair, new Date(T0 - 600_000)), next: nextStep(state.plan, position + 1) };
 }
 
 /** Put the rollout record Prepare writes (the notifier threads under it). */
