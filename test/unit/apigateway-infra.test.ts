@@ -19,8 +19,9 @@ describe('apiGatewayInfra', () => {
     expect(grants.acknowledgements).toBeUndefined();
   });
 
-  it('problems: HTTP API stages and other shapes, named', () => {
-    expect(apiGatewayInfra.problems?.({ stageArns: STAGES }, scope())).toEqual([]);
+  it('problems: HTTP API stages and other shapes, a stage in another region, named', () => {
+    expect(apiGatewayInfra.problems?.({ stageArns: STAGES.slice(0, 1) }, scope())).toEqual([]);
+    expect(apiGatewayInfra.problems?.({ stageArns: STAGES }, scope())).toEqual([expect.stringMatching(/live is in another region than this stack \(us-east-1\)/)]);
     const problems = apiGatewayInfra.problems?.({ stageArns: ['arn:aws:apigateway:us-east-1::/apis/abc123/stages/$default', 'prod'] }, scope()) ?? [];
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/HTTP or WebSocket API stage; those have no canary settings/);
