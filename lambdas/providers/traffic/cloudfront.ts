@@ -101,10 +101,14 @@ export class CloudFrontShifter extends VerifiedShifter {
 
   /** A step and the final promotion also wait for Deployed when the weights were already there (a retried step). */
   override async apply(desired: DesiredForward): Promise<TrafficState> {
+    this.waited = false;
     const state = await super.apply(desired);
-    await this.settled();
+    if (!this.waited) await this.settled();
     return state;
   }
+
+  /** Whether this apply already waited for Deployed (after its write). */
+  private waited = false;
 
   protected async writeWeights(current: TrafficState, desired: DesiredForward): Promise<void> {
     const tenths = desired.weights[SIDES.canary] ?? current.weights[SIDES.canary] ?? 0;
@@ -131,7 +135,10 @@ export class CloudFrontShifter extends VerifiedShifter {
     let status: string | undefined;
     for (let waited = 0; ; waited += poll) {
       status = (await this.distribution(this.target.distributionId)).Distribution?.Status;
-      if (status === 'Deployed') return;
+      if (status === 'Deployed') {
+        this.waited = true;
+        return;
+      }
       if (waited >= timeout) break;
       await sleep(poll);
     }
