@@ -133,6 +133,19 @@ describe('shifter against the lab API Gateway API (real SDK)', () => {
     expect(await stage()).toEqual({ deploymentId: 'blue1', variables: { color: 'blue' } });
   });
 
+  it('a stage without variables: promotion adds the overrides, restore removes them again (empty and absent maps are the same)', async () => {
+    model.createStage('a1b2c3d4e5', { stageName: 'bare', deploymentId: 'blue1' });
+    const bare = new ApiGatewayShifter(sdk, { ...target, stageArn: STAGE_ARN.replace('/prod', '/bare') });
+    const original = await bare.read();
+    await bare.apply({ weights: { stage: 0, canary: 1000 } });
+    model.updateStage('a1b2c3d4e5', 'bare', [{ op: 'replace', path: '/canarySettings/stageVariableOverrides/color', value: 'green' }]);
+    await bare.promote();
+    expect(model.getStage('a1b2c3d4e5', 'bare')).toMatchObject({ deploymentId: 'green1', variables: { color: 'green' } });
+    await bare.restore(original);
+    const after = model.getStage('a1b2c3d4e5', 'bare');
+    expect({ deploymentId: after.deploymentId, variables: after.variables, canarySettings: after.canarySettings }).toEqual({ deploymentId: 'blue1', variables: {}, canarySettings: undefined });
+  });
+
   it('apply with the weights already there writes nothing', async () => {
     await shifter().apply({ weights: { stage: 990, canary: 10 } });
     const calls = model.callCount('UpdateStage');

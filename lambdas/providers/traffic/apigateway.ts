@@ -146,7 +146,9 @@ export class ApiGatewayShifter extends VerifiedShifter {
     const { restApiId, stageName } = this.ref;
     try {
       const s = await aws(`GetStage ${this.where}`, () => this.apigw.send(new GetStageCommand({ restApiId, stageName })));
-      return { deploymentId: s.deploymentId, variables: s.variables, canarySettings: s.canarySettings };
+      // An empty map and an absent one are the same stage: compare (and restore) them as absent.
+      const canary = s.canarySettings && { ...s.canarySettings, stageVariableOverrides: nonEmpty(s.canarySettings.stageVariableOverrides) };
+      return { deploymentId: s.deploymentId, variables: nonEmpty(s.variables), canarySettings: canary };
     } catch (err) {
       if ((err as Error).name === 'NotFoundException') {
         throw new StageNotFound(`${this.where} not found (${(err as Error).message}); check target.stageArn (region, REST API id, stage name)`);
@@ -159,6 +161,10 @@ export class ApiGatewayShifter extends VerifiedShifter {
     const { restApiId, stageName } = this.ref;
     await aws(`UpdateStage ${this.where}`, () => this.apigw.send(new UpdateStageCommand({ restApiId, stageName, patchOperations })));
   }
+}
+
+function nonEmpty(map: Record<string, string> | undefined): Record<string, string> | undefined {
+  return map && Object.keys(map).length > 0 ? map : undefined;
 }
 
 function replace(path: string, value: string): PatchOperation {
