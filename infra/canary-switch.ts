@@ -27,6 +27,8 @@ import { addRestoreResilience } from './restore-resilience.ts';
 import { addSchedules } from './schedules.ts';
 import { addWorkflowAlarms } from './workflow-alarms.ts';
 import { elbv2Infra, ELB_READS, exampleElbv2Target, type ShiftableTag } from './providers/elbv2.ts';
+import type { ApiGatewayProps } from './providers/apigateway.ts';
+import type { CloudFrontProps } from './providers/cloudfront.ts';
 import { configuredProviders } from './providers/index.ts';
 import { scheduleProblems, uniqueNameProblems, type RolloutSchedule } from './validate.ts';
 
@@ -71,6 +73,10 @@ export interface CanarySwitchProps {
    * shiftableTag is required. @default - no tag-based permission
    */
   readonly shiftableTag?: ShiftableTag;
+  /** API Gateway REST API stages rollouts may shift (GET/PATCH on exactly these; infra/providers/apigateway.ts). @default - none */
+  readonly apigateway?: ApiGatewayProps;
+  /** CloudFront distributions (primary and staging) rollouts may shift (infra/providers/cloudfront.ts). @default - none */
+  readonly cloudfront?: CloudFrontProps;
   /** Slack approvals and notifications. @default - no Slack: approvals can only be decided with the CLI, and schedules may not ask for approvals */
   readonly slack?: SlackProps;
   /** Rollouts started by EventBridge Scheduler; each input is validated at synth. @default [] */

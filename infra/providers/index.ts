@@ -1,10 +1,14 @@
 // The infra side of the provider registry: one line per layer (lambdas/providers/traffic/index.ts is the other side).
 import type { Construct } from 'constructs';
+import { apiGatewayInfra } from './apigateway.ts';
+import { cloudFrontInfra } from './cloudfront.ts';
 import { elbv2Infra } from './elbv2.ts';
 import type { InfraProvider, ProviderGrants } from './provider.ts';
 
 export const INFRA_PROVIDERS: readonly InfraProvider<any>[] = [
   elbv2Infra,
+  apiGatewayInfra,
+  cloudFrontInfra,
 ];
 
 /** The configured providers' grants, problems, and the types a stack can shift. */

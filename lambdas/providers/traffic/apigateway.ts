@@ -220,10 +220,15 @@ export const apiGatewayProvider: TrafficProvider<ApiGatewayTarget> & { shifter(t
   title: 'API Gateway REST API stage canary',
   schema: apiGatewayTargetSchema,
   scale: 'API Gateway canary percentTraffic 0.0–100.0 (0.1% steps)',
-  lockKey: (t) => `apigateway:${t.stageArn}`,
+  lockKey: (t) => `lock#${t.stageArn}`,
   label: (t) => {
     const { restApiId, stageName } = parseStageArn(t.stageArn);
     return `stage ${stageName} of REST API ${restApiId}`;
+  },
+  resource: (t) => `stage ${t.stageArn}`,
+  nameHint: (t) => {
+    const m = STAGE_ARN.exec((t as Partial<ApiGatewayTarget>).stageArn ?? '');
+    return `${m?.[3] ?? 'stage'}-${(t as Partial<ApiGatewayTarget>).deploymentId ?? 'canary'}`.replace(/[^A-Za-z0-9-]/g, '-');
   },
   sides: () => ({ ...SIDES }),
   sideName: (id) => (id === SIDES.canary ? 'canary' : id === SIDES.stable ? 'stage' : id),

@@ -209,8 +209,10 @@ export const cloudFrontProvider: TrafficProvider<CloudFrontTarget> = {
   title: 'CloudFront continuous deployment (primary and staging distribution)',
   schema: cloudFrontTargetSchema as unknown as z.ZodType<CloudFrontTarget>,
   scale: 'CloudFront policy weight 0–15% of requests (0.1% steps), then 100% = promote',
-  lockKey: (t) => `cloudfront:${t.distributionId}`,
+  lockKey: (t) => `lock#cloudfront/distribution/${t.distributionId}`,
   label: (t) => `distribution ${t.distributionId} (staging ${t.stagingDistributionId})`,
+  resource: (t) => `distribution ${t.distributionId} with staging distribution ${t.stagingDistributionId}`,
+  nameHint: (t) => `cloudfront-${(t as Partial<CloudFrontTarget>).distributionId ?? 'distribution'}`.replace(/[^A-Za-z0-9-]/g, '-'),
   sides: () => ({ ...SIDES }),
   sideName: (id) => id,
   stepWeights: (_original, _target, percent) => {

@@ -1,10 +1,14 @@
 // The provider registry: one line per layer. Everything outside this folder finds a target's
 // provider here and speaks to it through TrafficProvider (provider.ts).
+import { apiGatewayProvider } from './apigateway.ts';
+import { cloudFrontProvider } from './cloudfront.ts';
 import { elbv2 } from './elbv2.ts';
 import type { TrafficProvider } from './provider.ts';
 
 export const PROVIDERS: readonly TrafficProvider<any>[] = [
   elbv2,
+  apiGatewayProvider,
+  cloudFrontProvider,
 ];
 
 /** The provider a target without `type` belongs to. */
