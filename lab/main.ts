@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
 import type { LabReport } from './run.ts';
 import { defaultPollSeconds, SCENARIOS, type Scenario } from './scenarios.ts';
-import { labProviderNames } from './providers/index.ts';
+import { labProvider, labProviderNames } from './providers/index.ts';
 // The lab itself (servers, SDK clients, the workflow runner) loads only once the flags are good,
 // so --help and usage errors answer at once.
 const lab = () => import('./run.ts');
@@ -28,7 +28,7 @@ const program = new Command('lab')
   .description('Run a real canary rollout on this machine: two services, a weighted proxy playing the ALB, local AWS-compatible APIs, and the real state machine and handlers.')
   .addOption(new Option('--scenario <name>', 'what green does').choices(Object.keys(SCENARIOS)).default('healthy'))
   .option('--provider <name>', `the layer that moves the traffic: ${labProviderNames().join(' | ')}`, providerName, 'alb')
-  .option('--steps <list>', 'canary percentages, comma-separated', '1,10,20,50,100')
+  .option('--steps <list>', 'canary percentages, comma-separated (default for --provider cloudfront: 1,5,15,100)', '1,10,20,50,100')
   .option('--bake <seconds>', 'bake time per step (time-scaled: the real default is 600)', number('--bake'), 6)
   .option('--poll <seconds>', 'seconds between health checks (default 1, flapping 5; real default 30)', number('--poll'))
   .option('--rate <req/s>', 'load through the proxy', number('--rate'), 200)
@@ -69,7 +69,9 @@ const program = new Command('lab')
       process.exitCode = 2;
       return;
     }
-    const steps = list(opts.steps);
+    // A layer with its own limits (CloudFront: at most 15%, then 100) brings its default steps.
+    const providerSteps = program.getOptionValueSource('steps') === 'default' ? (await labProvider(opts.provider)).defaultSteps : undefined;
+    const steps = providerSteps ?? list(opts.steps);
     const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
     const approvalsBefore = list(opts.approveBefore);
     // Same validation as the console input, so a bad flag gets the same clear message.

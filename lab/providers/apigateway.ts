@@ -50,6 +50,7 @@ export const apiGatewayLab: LabProvider = {
       trafficUrl: proxy.url,
       weights: () => proxy.weights(),
       weightHistory: () => proxy.weightHistory(),
+      planWeights: (percent) => ({ stable: 1000 - Math.round(percent * 10), canary: Math.round(percent * 10) }),
       notes: [`API Gateway: stage ${STAGE} of REST API ${API_NAME} serves deployment ${BLUE} (blue); the canary rolls out ${GREEN} (green) in 0.1% steps, then promotes.`],
       async close() {
         await proxy.close();

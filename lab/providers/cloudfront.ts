@@ -27,6 +27,7 @@ const distribution = (origin: 'blue' | 'green', staging: boolean): LabDistributi
 
 export const cloudFrontLab: LabProvider = {
   name: 'cloudfront',
+  defaultSteps: [1, 5, 15, 100],
   async start(services, metrics) {
     const model = new CloudFrontModel('123456789012', LAB_PROPAGATION_MS);
     model.addDistribution(PRIMARY, distribution('blue', false));
@@ -54,6 +55,7 @@ export const cloudFrontLab: LabProvider = {
       trafficUrl: proxy.url,
       weights: () => proxy.weights(),
       weightHistory: () => proxy.weightHistory(),
+      planWeights: (percent) => ({ stable: 1000 - Math.round(percent * 10), canary: Math.round(percent * 10) }),
       notes: [
         `CloudFront: a continuous-deployment policy sends at most 15% to staging ${STAGING} (green); the 100% step promotes its configuration onto ${PRIMARY}.`,
         `The lab's distributions deploy a change in ${LAB_PROPAGATION_MS} ms (real CloudFront: minutes); each step waits for Deployed.`,

@@ -4,6 +4,8 @@ import type { LabProvider, LabProviderName } from './provider.ts';
 
 export const LAB_PROVIDERS: Partial<Record<LabProviderName, () => Promise<LabProvider>>> = {
   alb: async () => (await import('./alb.ts')).albLab,
+  apigateway: async () => (await import('./apigateway.ts')).apiGatewayLab,
+  cloudfront: async () => (await import('./cloudfront.ts')).cloudFrontLab,
 };
 
 /** Names `--provider` accepts. */

@@ -49,5 +49,7 @@ export interface LabBackend {
 
 export interface LabProvider {
   name: LabProviderName;
+  /** `--steps` when not given, for a layer that cannot take the lab's default steps (CloudFront: at most 15%, then 100). */
+  defaultSteps?: number[];
   start(services: LabServices, metrics: TrafficMetrics): Promise<LabBackend>;
 }
