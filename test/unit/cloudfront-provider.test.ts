@@ -131,10 +131,11 @@ describe('shifter against the lab CloudFront API (real SDK)', () => {
       slow.addDistribution('E1PRIMARY0001', dist('blue', false));
       slow.addDistribution('E2STAGING0001', dist('green', true));
       slow.addPolicy('CDP1', { ...policyConfig(), StagingDistributionDnsNames: { Quantity: 1, Items: [slow.getDistribution('E2STAGING0001').distribution.DomainName] } });
-      let slept = 0;
-      const s = new CloudFrontShifter(slowSdk, target, { settlePollMs: 1000, settleTimeoutMs: 3000, sleep: async (ms) => void (slept += ms) });
+      const slept: number[] = [];
+      const s = new CloudFrontShifter(slowSdk, target, { settleFirstPollMs: 250, settlePollMs: 1000, settleTimeoutMs: 3000, sleep: async (ms) => void slept.push(ms) });
       await expect(s.apply({ weights: { primary: 990, staging: 10 } })).rejects.toThrow(DistributionNotDeployed);
-      expect(slept).toBe(3000);
+      // 250, 500, then every 1000 until exactly 3000 ms are spent: the bound holds however slow CloudFront is.
+      expect(slept).toEqual([250, 500, 1000, 1000, 250]);
       expect(slow.servingShares()).toEqual({ 'blue.example.com': 1000 }); // not deployed yet: edges still serve the old policy
     } finally {
       slow.close();

@@ -50,8 +50,10 @@ const serving = (c: DistributionConfig | undefined) => Object.fromEntries(Object
 export interface CloudFrontOptions {
   /** Attempts of one write when CloudFront answers PreconditionFailed (default 3). */
   attempts?: number;
-  /** How long a step waits for Status Deployed, and how often it looks (defaults 20 s / 2 s: within a 30 s Lambda). */
+  /** How long a step waits for Status Deployed (default 20 s: within a 30 s Lambda). */
   settleTimeoutMs?: number;
+  /** The first look after 250 ms (default), doubling up to every `settlePollMs` (default 2 s). */
+  settleFirstPollMs?: number;
   settlePollMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -130,17 +132,20 @@ export class CloudFrontShifter extends VerifiedShifter {
   /** Status Deployed on the primary, polled within the bound; DistributionNotDeployed after it. */
   protected override async settled(): Promise<void> {
     const timeout = this.options.settleTimeoutMs ?? 20_000;
-    const poll = this.options.settlePollMs ?? 2_000;
+    const maxPoll = this.options.settlePollMs ?? 2_000;
+    let poll = Math.min(this.options.settleFirstPollMs ?? 250, maxPoll);
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let status: string | undefined;
-    for (let waited = 0; ; waited += poll) {
+    for (let waited = 0; ; poll = Math.min(poll * 2, maxPoll)) {
       status = (await this.distribution(this.target.distributionId)).Distribution?.Status;
       if (status === 'Deployed') {
         this.waited = true;
         return;
       }
       if (waited >= timeout) break;
-      await sleep(poll);
+      const nap = Math.min(poll, timeout - waited);
+      await sleep(nap);
+      waited += nap;
     }
     throw new DistributionNotDeployed(
       `distribution ${this.target.distributionId} still reads ${status} after ${Math.round(timeout / 1000)} s; CloudFront is propagating the change to its edge locations (usually minutes). The step is retried and waits again; nothing needs undoing`,
