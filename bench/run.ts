@@ -22,6 +22,7 @@ const BENCHMARKS = [
   'nlb.ts',
   'abort.ts',
   'providers.ts',
+  'edge-calls.ts',
 ];
 
 export const LATEST = fileURLToPath(new URL('results/latest.md', import.meta.url));

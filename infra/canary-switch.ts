@@ -28,6 +28,8 @@ import { addRestoreResilience } from './restore-resilience.ts';
 import { addSchedules } from './schedules.ts';
 import { addWorkflowAlarms } from './workflow-alarms.ts';
 import { elbv2Infra, ELB_READS, exampleElbv2Target, type ShiftableTag } from './providers/elbv2.ts';
+import type { ApiGatewayProps } from './providers/apigateway.ts';
+import type { CloudFrontProps } from './providers/cloudfront.ts';
 import { configuredProviders } from './providers/index.ts';
 import type { Route53Config } from './providers/route53.ts';
 import { scheduleProblems, uniqueNameProblems, type RolloutSchedule } from './validate.ts';
@@ -75,6 +77,10 @@ export interface CanarySwitchProps {
   readonly shiftableTag?: ShiftableTag;
   /** Route 53 hosted zones whose weighted records a rollout may shift (docs/providers/route53.md). @default - none */
   readonly route53?: Route53Config;
+  /** API Gateway REST API stages rollouts may shift (GET/PATCH on exactly these; infra/providers/apigateway.ts). @default - none */
+  readonly apigateway?: ApiGatewayProps;
+  /** CloudFront distributions (primary and staging) rollouts may shift (infra/providers/cloudfront.ts). @default - none */
+  readonly cloudfront?: CloudFrontProps;
   /** Slack approvals and notifications. @default - no Slack: approvals can only be decided with the CLI, and schedules may not ask for approvals */
   readonly slack?: SlackProps;
   /** Rollouts started by EventBridge Scheduler; each input is validated at synth. @default [] */

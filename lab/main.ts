@@ -28,7 +28,7 @@ const program = new Command('lab')
   .description('Run a real canary rollout on this machine: two services, a weighted proxy playing the ALB, local AWS-compatible APIs, and the real state machine and handlers.')
   .addOption(new Option('--scenario <name>', 'what green does').choices(Object.keys(SCENARIOS)).default('healthy'))
   .option('--provider <name>', `the layer that moves the traffic: ${labProviderNames().join(' | ')}`, providerName, 'alb')
-  .option('--steps <list>', 'canary percentages, comma-separated', '1,10,20,50,100')
+  .option('--steps <list>', 'canary percentages, comma-separated (default for --provider cloudfront: 1,5,15,100)', '1,10,20,50,100')
   .option('--bake <seconds>', 'bake time per step (default 6, route53 10: twice its 5-s TTL; time-scaled: the real default is 600)', number('--bake'))
   .option('--poll <seconds>', 'seconds between health checks (default 1, flapping 5; real default 30)', number('--poll'))
   .option('--rate <req/s>', 'load through the proxy', number('--rate'), 200)
@@ -69,7 +69,9 @@ const program = new Command('lab')
       process.exitCode = 2;
       return;
     }
-    const steps = list(opts.steps);
+    // A layer with its own limits (CloudFront: at most 15%, then 100) brings its default steps.
+    const providerSteps = program.getOptionValueSource('steps') === 'default' ? (await labProvider(opts.provider)).defaultSteps : undefined;
+    const steps = providerSteps ?? list(opts.steps);
     const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
     // Without --bake: the provider's default (route53: twice its TTL), and at least one poll (`--poll 30` alone).
     const bake = opts.bake ?? Math.max((await labProvider(opts.provider)).defaultBakeSeconds ?? 6, poll);

@@ -11,6 +11,7 @@ import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
 import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
+import { directionText, providerOf, type Target } from '../lambdas/providers/traffic/index.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startAlarmEventPath } from './alarm-event-path.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
@@ -350,13 +351,15 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 
 function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
   if (e.type === 'StateExited' && e.state === 'Shift') {
-    const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] }; input: { target: { stable: string; canary: string } } };
+    const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] }; input: { target: Target } };
     const step = out.plan.steps[out.position];
-    const { stable, canary } = out.input.target;
-    if (step) print(`▶ step ${step.percent}%: listener weights ${shortName(stable)} ${step.weights.stable} : ${shortName(canary)} ${step.weights.canary}`);
+    const layer = providerOf(out.input.target);
+    const { stable, canary } = layer.sides(out.input.target);
+    const what = layer.type === 'elbv2' ? 'listener weights' : 'weights';
+    if (step) print(`▶ step ${step.percent}%: ${what} ${layer.sideName(stable)} ${step.weights.stable} : ${layer.sideName(canary)} ${step.weights.canary}`);
   } else if (e.type === 'StateExited' && e.state === 'Prepare') {
-    const t = (e.output as { input?: { target?: { stable: string; canary: string } } }).input?.target;
-    if (t) print(`  direction ${shortName(t.stable)} → ${shortName(t.canary)}`);
+    const t = (e.output as { input?: { target?: Target } }).input?.target;
+    if (t) print(`  direction ${directionText(t)}`);
   } else if (e.type === 'StateExited' && e.state === 'Evaluate') {
     const out = e.output as { decision?: { action: string; reason: string } };
     if (out.decision && out.decision.action !== 'bake') print(`  ${out.decision.action === 'rollback' ? '✗' : '✓'} ${out.decision.reason}`);

@@ -95,3 +95,31 @@ export class ChangeNotInSync extends Transient {
     super(message);
   }
 }
+/** An API Gateway target names an HTTP or WebSocket API (apigatewayv2): those stages have no canary settings. */
+export class HttpApiNotSupported extends RolloutError {
+  override name = 'HttpApiNotSupported';
+}
+/** The REST API stage of an API Gateway target does not exist. */
+export class StageNotFound extends RolloutError {
+  override name = 'StageNotFound';
+}
+/** The stage's canary already sends traffic to another deployment; we never take over someone else's canary. */
+export class CanaryInUse extends RolloutError {
+  override name = 'CanaryInUse';
+}
+/** A CloudFront distribution of the target does not exist. */
+export class DistributionNotFound extends RolloutError {
+  override name = 'DistributionNotFound';
+}
+/** The primary distribution has no weight-based continuous-deployment policy towards the staging distribution. */
+export class ContinuousDeploymentPolicyMissing extends RolloutError {
+  override name = 'ContinuousDeploymentPolicyMissing';
+}
+/** A CloudFront write kept failing with PreconditionFailed (someone else changes it at the same time). */
+export class ConcurrentModification extends RolloutError {
+  override name = 'ConcurrentModification';
+}
+/** A CloudFront distribution did not reach Status Deployed within the wait. */
+export class DistributionNotDeployed extends RolloutError {
+  override name = 'DistributionNotDeployed';
+}

@@ -1,5 +1,7 @@
 // The infra side of the provider registry: one line per layer (lambdas/providers/traffic/index.ts is the other side).
 import type { Construct } from 'constructs';
+import { apiGatewayInfra } from './apigateway.ts';
+import { cloudFrontInfra } from './cloudfront.ts';
 import { elbv2Infra } from './elbv2.ts';
 import { route53Infra } from './route53.ts';
 import type { InfraProvider, ProviderGrants } from './provider.ts';
@@ -7,6 +9,8 @@ import type { InfraProvider, ProviderGrants } from './provider.ts';
 export const INFRA_PROVIDERS: readonly InfraProvider<any>[] = [
   elbv2Infra,
   route53Infra,
+  apiGatewayInfra,
+  cloudFrontInfra,
 ];
 
 /** The configured providers' grants, problems, and the types a stack can shift. */

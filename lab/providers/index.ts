@@ -6,6 +6,8 @@ export const LAB_PROVIDERS: Partial<Record<LabProviderName, () => Promise<LabPro
   alb: async () => (await import('./alb.ts')).albLab,
   nlb: async () => (await import('./nlb.ts')).nlbLab,
   route53: async () => (await import('./route53.ts')).route53Lab,
+  apigateway: async () => (await import('./apigateway.ts')).apiGatewayLab,
+  cloudfront: async () => (await import('./cloudfront.ts')).cloudFrontLab,
 };
 
 /** Names `--provider` accepts. */

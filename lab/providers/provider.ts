@@ -53,5 +53,7 @@ export interface LabProvider {
   name: LabProviderName;
   /** `--bake` when not given (default 6 s); Route 53 needs at least twice its lab TTL. */
   defaultBakeSeconds?: number;
+  /** `--steps` when not given, for a layer that cannot take the lab's default steps (CloudFront: at most 15%, then 100). */
+  defaultSteps?: number[];
   start(services: LabServices, metrics: TrafficMetrics): Promise<LabBackend>;
 }

@@ -9,11 +9,22 @@ import { performance } from 'node:perf_hooks';
 import type { Action, AlbModel } from '../aws/alb-model.ts';
 import { listenLocal } from '../aws/local-server.ts';
 import { TrafficMetrics } from './metrics.ts';
-import { pinnedTargetGroup, stickinessOf, stickyCookies } from './stickiness.ts';
+import { pinnedTargetGroup, stickinessOf, stickyCookies, type StickinessConfig } from './stickiness.ts';
+
+/** Where the proxy's weights come from when it plays another layer (API Gateway stage canary, CloudFront policy). */
+export interface WeightSource {
+  /** Weight of each key of `targets` now. */
+  weights(): Record<string, number>;
+  /** Calls `listener` after every change; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
 
 export interface ProxyOptions {
-  model: AlbModel;
-  listenerArn: string;
+  /** The lab ALB and the listener whose forward action routes; unless `source` plays another layer. */
+  model?: AlbModel;
+  listenerArn?: string;
+  /** Weights from another layer's lab model instead of an ALB listener (no ALB stickiness then). */
+  source?: WeightSource;
   /** Route by this rule's forward action (as if every request matched it) instead of the listener's default action. */
   ruleArn?: string;
   /** Target group ARN → base URL of the service behind it. */
@@ -46,17 +57,16 @@ export interface Proxy {
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
 
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
-  const { model, targets } = options;
+  const { targets } = options;
   const metrics = options.metrics ?? new TrafficMetrics();
   const random = options.random ?? Math.random;
-  const source = options.ruleArn ?? options.listenerArn;
-  let weights = forwardWeights(model.actionsOf(source));
-  let stickiness = stickinessOf(model.actionsOf(source));
+  const source = options.source ?? albSource(options.model, options.ruleArn ?? options.listenerArn);
+  let weights = source.weights();
+  let stickiness = stickinessFrom(source);
   const history: WeightChange[] = [{ at: metrics.now(), weights }];
-  const unsubscribe = model.onChange((event) => {
-    if (event.arn !== source) return;
-    weights = forwardWeights(event.actions);
-    stickiness = stickinessOf(event.actions);
+  const unsubscribe = source.onChange(() => {
+    weights = source.weights();
+    stickiness = stickinessFrom(source);
     history.push({ at: metrics.now(), weights });
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -132,6 +142,26 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
 }
 
 class TimeoutError extends Error {}
+
+type AlbSource = WeightSource & { stickiness(): StickinessConfig };
+
+/** ALB target group stickiness when the source is the lab ALB; off for other layers. */
+function stickinessFrom(source: WeightSource | AlbSource): StickinessConfig {
+  return 'stickiness' in source ? source.stickiness() : stickinessOf([]);
+}
+
+/** The lab ALB listener's (or rule's) forward action as a weight source, with its target group stickiness. */
+function albSource(model: AlbModel | undefined, arn: string | undefined): AlbSource {
+  if (!model || !arn) throw new Error('startProxy needs model and listenerArn, or a weight source');
+  return {
+    weights: () => forwardWeights(model.actionsOf(arn)),
+    stickiness: () => stickinessOf(model.actionsOf(arn)),
+    onChange: (listener) =>
+      model.onChange((event) => {
+        if (event.arn === arn) listener();
+      }),
+  };
+}
 
 /**
  * Weight of each target group in the forward action; a bare TargetGroupArn weighs 1, as on an ALB.

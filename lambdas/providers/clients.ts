@@ -2,6 +2,8 @@
 // reused across warm invocations); tests and the lab replace them with setClients().
 // Endpoints follow the SDK's own AWS_ENDPOINT_URL_* variables, which is how the lab points the
 // unchanged handlers at its local APIs.
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -15,6 +17,10 @@ export interface Clients {
   dynamo: DynamoDBDocumentClient;
   sfn: SFNClient;
   route53: Route53Client;
+  /** API Gateway (REST APIs): the apigateway provider registers its default with defineClient. */
+  apigateway: APIGatewayClient;
+  /** CloudFront: the cloudfront provider registers its default with defineClient. */
+  cloudfront: CloudFrontClient;
 }
 
 const factories: { [K in keyof Clients]?: () => Clients[K] } = {

@@ -1,5 +1,7 @@
 // The provider registry: one line per layer. Everything outside this folder finds a target's
 // provider here and speaks to it through TrafficProvider (provider.ts).
+import { apiGatewayProvider } from './apigateway.ts';
+import { cloudFrontProvider } from './cloudfront.ts';
 import { elbv2 } from './elbv2.ts';
 import { route53 } from './route53.ts';
 import type { TrafficProvider } from './provider.ts';
@@ -7,6 +9,8 @@ import type { TrafficProvider } from './provider.ts';
 export const PROVIDERS: readonly TrafficProvider<any>[] = [
   elbv2,
   route53,
+  apiGatewayProvider,
+  cloudFrontProvider,
 ];
 
 /** The provider a target without `type` belongs to. */
