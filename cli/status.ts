@@ -1,6 +1,7 @@
 // `status` and `watch`: one report of an execution (where it is, what the listener and alarms say
 // right now, what comes next), printed once or followed until the rollout ends.
-import type { AlarmObservation, Decision } from '../lambdas/domain/decide.ts';
+import type { AlarmObservation } from '../lambdas/domain/decide.ts';
+import type { RolloutState } from '../lambdas/domain/rollout.ts';
 import { formatSplit, type PairWeights } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { pairOf, type TrafficTarget } from '../lambdas/providers/traffic.ts';
@@ -20,7 +21,7 @@ export interface StatusReport {
   /** What happens next while running: a step (maybe behind an approval) or the promotion. */
   next: { percent: number | null; approval: boolean; inSeconds: number | null } | null;
   state: { name: string; enteredAt: string } | null;
-  decision: Decision | null;
+  decision: RolloutState['decision'] | null;
   /** The listener's weights right now (every target group of the forward action). */
   listener: { weights: Record<string, number>; split: string } | { error: string } | null;
   alarms: AlarmObservation[] | { error: string };
@@ -148,7 +149,7 @@ function nextText(r: StatusReport): string {
 }
 
 /** bake/advance/promote reasons say what happens ("baking step 10%: …"); a rollback reason only says why. */
-function decisionText(d: Decision): string {
+function decisionText(d: NonNullable<RolloutState['decision']>): string {
   return d.action === 'rollback' ? `roll back: ${d.reason}` : d.reason;
 }
 

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { targetProblems } from './arns.ts';
 import { limitProblems, type ExecutionLimits } from './limits.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
+import { policyFields } from './policy-schema.ts';
 
 export { HISTORY_EVENT_LIMIT, HISTORY_EVENT_BUDGET } from './limits.ts';
 
@@ -150,6 +151,8 @@ export const RolloutInputSchema = z
       .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{4,}$/, { error: 'must be a Slack channel id like C0123456 (not a #name)' }) })
       .strict()
       .optional(),
+    // Issue 14: windows, blackouts, capacity gate, watch after 100% (lambdas/domain/policy-schema.ts).
+    ...policyFields,
   })
   .strict();
 

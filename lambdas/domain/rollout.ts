@@ -3,6 +3,7 @@
 import type { Decision } from './decide.ts';
 import type { RolloutInput } from './input.ts';
 import type { Plan } from './plan.ts';
+import type { HeldDecision, Hold } from './policy.ts';
 import type { PairWeights } from './weights.ts';
 
 /** A snapshot of the shifted resource: every action exactly as read, plus the forward weights. */
@@ -44,7 +45,9 @@ export interface RolloutState {
   history: { percent: number; startedAt: string; weights: PairWeights }[];
   /** Alarms (state and history) have been judged up to here (ISO, Lambda clock); the next Evaluate reads their history from a little before it. */
   alarmsReadUntil?: string;
-  decision?: Decision;
+  decision?: Decision | HeldDecision;
+  /** Holding at this step (docs/policy.md): outside the windows, a blackout, a freeze, too little canary capacity. */
+  hold?: Hold;
   approval?: { approvedBy?: string; at?: string };
   /** Set by a Catch (ResultPath $.error): Step Functions' { Error, Cause }. */
   error?: { Error: string; Cause?: string };
@@ -59,7 +62,7 @@ export function nextStep(plan: Plan, index: number): NextStep | null {
 export function afterShift(state: RolloutState, index: number, weights: Record<string, number>, now: Date): RolloutState {
   const step = state.plan.steps[index];
   if (!step) throw new RangeError(`no step ${index} in a plan of ${state.plan.steps.length}`);
-  const { decision: _d, error: _e, ...rest } = state;
+  const { decision: _d, error: _e, hold: _h, ...rest } = state;
   const { target } = state.input;
   return {
     ...rest,

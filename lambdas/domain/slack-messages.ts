@@ -252,7 +252,8 @@ export type ProgressEvent =
   | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
   | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
-  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };
+  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
+  | { kind: 'held'; executionArn: string; percent: number; reason: string };
 
 export function progressMessage(e: ProgressEvent): SlackMessage {
   const name = `\`${escapeText(executionName(e.executionArn))}\``;
@@ -268,6 +269,9 @@ export function progressMessage(e: ProgressEvent): SlackMessage {
       break;
     case 'promoted':
       text = `:white_check_mark: ${name} promoted: 100% on the canary after ${duration(e.durationSeconds)}`;
+      break;
+    case 'held':
+      text = `:double_vertical_bar: ${name} holds before ${e.percent}%, still watching: ${escapeText(e.reason)}`;
       break;
     case 'rolled-back': {
       const restored = Object.entries(e.restored)

@@ -11,6 +11,7 @@ import { countHealthy } from '../providers/health.ts';
 import { notifySafely } from '../providers/notify.ts';
 import { shortName } from '../providers/traffic.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
+import { holdBeforeShift } from './policy-gate.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
   const next = state.next;
@@ -27,6 +28,13 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   const alreadyApplied = sameWeightMap(current.weights, desired.weights);
   if (!alreadyApplied && !sameWeightMap(current.weights, state.expected)) {
     throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${describeChange(state.expected, current.weights, target)}`);
+  }
+
+  // Outside a window, a blackout, a freeze, too little canary capacity: hold at this step (issue 14).
+  // A retry whose write already landed has shifted; it is not held back.
+  if (!alreadyApplied) {
+    const held = await holdBeforeShift(state, step.percent, now());
+    if (held) return held;
   }
 
   const health = await countHealthy(client('elb'), target.canary);

@@ -6,7 +6,8 @@ export type RolloutEvent =
   | { kind: 'started'; executionArn: string; steps: number[]; listener: string; /** `blue → green` */ direction?: string }
   | { kind: 'step'; executionArn: string; percent: number; weights: PairWeights }
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
-  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> };
+  | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
+  | { kind: 'held'; executionArn: string; percent: number; reason: string };
 
 export interface Notifier {
   notify(event: RolloutEvent, channel: string | undefined): Promise<void>;
