@@ -133,7 +133,7 @@ const DELETE = 'dynamodb:DeleteItem';
 
 const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
   Prepare: { handler: 'prepare', description: 'Validate the input, take the lock, record the original, pre-flight', table: [GET, PUT, DELETE], slackTable: [UPDATE], elbRead: true, elbModify: false, alarms: true, slack: true },
-  Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
+  Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [GET, PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
   Evaluate: { handler: 'evaluate', description: 'Read alarms, target health and weights; decide', table: [], slackTable: [], elbRead: true, elbModify: false, alarms: true, slack: false },
   Finalize: { handler: 'finalize', description: 'Record the promotion and release the lock', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: false, alarms: false, slack: true },
   Rollback: { handler: 'rollback', description: "The state machine's Rollback: restore the recorded original, release the lock", table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },

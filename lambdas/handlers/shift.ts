@@ -30,13 +30,6 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${describeChange(state.expected, current.weights, target)}`);
   }
 
-  // Outside a window, a blackout, a freeze, too little canary capacity: hold at this step (issue 14).
-  // A retry whose write already landed has shifted; it is not held back.
-  if (!alreadyApplied) {
-    const held = await holdBeforeShift(state, step.percent, now());
-    if (held) return held;
-  }
-
   const health = await countHealthy(client('elb'), target.canary);
   if (health.healthy < state.input.minHealthyTargets) {
     throw new InsufficientHealthyTargets(
@@ -47,6 +40,12 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   // Stop execution does not stop this Lambda: if the safety net has started restoring, stand down.
   const db = store();
   if (await stopping(db, state.executionArn)) throw new RolloutStopped(`rollout ${state.executionArn} is being rolled back; not shifting to ${step.percent}%`);
+  // Outside a window, a blackout, a freeze, too little canary capacity: hold at this step (issue 14).
+  // A retry whose write already landed has shifted; it is not held back.
+  if (!alreadyApplied) {
+    const held = await holdBeforeShift(state, step.percent, now());
+    if (held) return held;
+  }
   const stickiness = stickinessDuringRollout(state.input.stickiness, state.original.stickiness);
   const applied = await provider.apply({ weights: desired.weights, ...(stickiness ? { stickiness } : {}) });
   if (!alreadyApplied && (await stopping(db, state.executionArn))) {
