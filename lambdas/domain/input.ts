@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { targetProblems } from './arns.ts';
 import { limitProblems, type ExecutionLimits } from './limits.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
-import { policyFields } from './policy-schema.ts';
+import { policyFields, windowProblems } from './policy-schema.ts';
 
 export { HISTORY_EVENT_LIMIT, HISTORY_EVENT_BUDGET } from './limits.ts';
 
@@ -210,6 +210,7 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
     stepOrderProblems(given),
     approvalOrderProblems(given),
     samePairProblems(given),
+    windowProblems(given),
     target.success ? targetProblems(target.data) : [],
   );
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };

@@ -2,7 +2,7 @@
 // postPromotionSeconds. input.ts puts them in the one RolloutInputSchema; each problem names the
 // field (windows[1].end, blackouts[0], …), the value and the fix.
 import * as z from 'zod';
-import { DAYS, isTimeZone, overlappingWindows, parseBlackout, parseTime } from './windows.ts';
+import { DAYS, isTimeZone, overlappingWindows, parseBlackout, parseTime, type Window } from './windows.ts';
 
 const time = (field: 'start' | 'end') =>
   z
@@ -24,27 +24,12 @@ const WindowSchema = z
     },
     { error: 'must be an object { days, start, end, timezone }' },
   )
-  .strict()
-  .superRefine((w, ctx) => {
-    const [s, e] = [parseTime(w.start), parseTime(w.end)];
-    if (s !== undefined && e !== undefined && s >= e) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['end'],
-        message: `must be after start "${w.start}"; a window is one local day: for a span across midnight give two windows, e.g. {"start": "${w.start}", "end": "24:00"} and {"start": "00:00", "end": "${w.end}"} on the next days`,
-      });
-    }
-  });
+  .strict();
 
 export const WindowsSchema = z
   .array(WindowSchema, { error: 'must be a list of windows, e.g. [{"days": ["MON", "TUE", "WED", "THU", "FRI"], "start": "10:00", "end": "17:00", "timezone": "Asia/Tokyo"}]' })
   .min(1, { error: 'must list at least one window; leave "windows" out to allow any time' })
-  .max(50, { error: 'may list at most 50 windows' })
-  .superRefine((windows, ctx) => {
-    for (const [i, j] of overlappingWindows(windows)) {
-      ctx.addIssue({ code: 'custom', path: [j], message: `overlaps windows[${i}] on a shared day; merge them into one window or make them adjacent` });
-    }
-  });
+  .max(50, { error: 'may list at most 50 windows' });
 
 export const BlackoutsSchema = z
   .array(
@@ -85,3 +70,32 @@ export const policyFields = {
   capacity: CapacitySchema.optional(),
   postPromotionSeconds: PostPromotionSecondsSchema.optional(),
 };
+
+/**
+ * Rules across a window's fields and across windows, on the raw input (so a bad field elsewhere does
+ * not hide them): start before end, no two windows overlapping on a shared day.
+ */
+export function windowProblems(raw: Record<string, unknown>): string[] {
+  const windows = raw.windows;
+  if (!Array.isArray(windows)) return [];
+  const problems: string[] = [];
+  const usable: [number, Window][] = [];
+  windows.forEach((w: unknown, i) => {
+    if (typeof w !== 'object' || w === null) return;
+    const { start, end, days, timezone } = w as Record<string, unknown>;
+    const [s, e] = [typeof start === 'string' ? parseTime(start) : undefined, typeof end === 'string' ? parseTime(end) : undefined];
+    if (s === undefined || e === undefined) return;
+    if (s >= e) {
+      problems.push(
+        `windows[${i}].end = "${String(end)}": must be after start "${String(start)}"; a window is one local day: for a span across midnight give two windows, ` +
+          `e.g. {"start": "${String(start)}", "end": "24:00"} and {"start": "00:00", "end": "${String(end)}"} on the next days`,
+      );
+      return;
+    }
+    if (Array.isArray(days) && typeof timezone === 'string') usable.push([i, w as Window]);
+  });
+  for (const [a, b] of overlappingWindows(usable.map(([, w]) => w))) {
+    problems.push(`windows[${usable[b]![0]}]: overlaps windows[${usable[a]![0]}] on a shared day in the same time zone; merge them into one window or make them adjacent`);
+  }
+  return problems;
+}
