@@ -9,6 +9,7 @@ import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { shortName } from '../lambdas/providers/traffic.ts';
 import { columns, roughly, targetLine, weightsLine, whereOf } from './format.ts';
+import { policyLines } from './plan-policy.ts';
 import { CliError, EXIT } from './io.ts';
 
 const INSUFFICIENT_DATA = { fail: 'roll back', ignore: 'treated as OK', wait: 'hold the step until there is data' } as const;
@@ -25,7 +26,7 @@ export function checkAgainstListener(input: RolloutInput, plan: Plan, current: F
 }
 
 /** With `current` (the listener read), a `targetGroups` input must already carry its direction (directedInput). */
-export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardState): string[] {
+export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardState, now: number = Date.now()): string[] {
   // targetGroups: which group is stable is only known at start (the one taking all the traffic).
   const pair = isPairTarget(input.target);
   const stable = isPairTarget(input.target) ? 'stable' : shortName(input.target.stable);
@@ -60,6 +61,7 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
     `  stickiness ${stickyNow ? `target group stickiness ${stickyNow}; ` : ''}${input.stickiness ? `"${input.stickiness}": ` : ''}${stickinessRisk(input.stickiness)}`,
     `  approvals  ${gates.length ? `before ${gates.join(', ')}: each waits up to ${humanSeconds(input.approvals.timeoutSeconds)}, then ${input.approvals.onTimeout === 'rollback' ? 'rolls back' : 'proceeds'}` : 'none'}`,
     ...(input.slack ? [`  slack      progress${gates.length ? ' and approvals' : ''} in channel ${input.slack.channel}`] : []),
+    ...policyLines(input, plan, now),
     `  ETA        ${roughly(plan.estimatedSeconds)} of baking${approvalWait ? `, plus up to ${roughly(approvalWait)} waiting for approvals` : ''}`,
     `  states     Prepare, then per step: ${gates.length ? '[RequestApproval →] ' : ''}Shift → ${plan.pollsPerStep} × (Bake → Evaluate → Decide), then Finalize → Promoted`,
     `             any failure or alarm → Rollback to the recorded original → RolledBack`,

@@ -104,7 +104,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       const input = directed?.ok ? directed.input : request;
       if (current && directed?.ok) checkAgainstListener(directed.input, plan, current);
       if (c.json) c.printJson({ ...planJson(input, plan), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, current.weights, directed.input.target) } : {}) });
-      else c.print(renderPlan(input, plan, current));
+      else c.print(renderPlan(input, plan, current, c.now()));
     });
 
   withInputOptions(program.command('start'))

@@ -138,3 +138,17 @@ export function schedule(input: Pick<RolloutInput, 'steps' | 'bakeSeconds' | 'po
   }
   return { steps, endsAt: t + Math.ceil((input.postPromotionSeconds ?? 0) / input.pollSeconds) * input.pollSeconds * 1000 };
 }
+
+/** Started at `now`, would the windows push the end past the state machine's execution timeout? (Prepare refuses it.) */
+export function windowTimeoutProblem(input: Parameters<typeof schedule>[0], now: number, timeoutSeconds: number): string | undefined {
+  if (timeoutSeconds <= 0 || (!input.windows?.length && !input.blackouts?.length)) return undefined;
+  const { endsAt } = schedule(input, now);
+  const deadline = now + timeoutSeconds * 1000;
+  if (endsAt !== undefined && endsAt <= deadline) return undefined;
+  const when = endsAt === undefined ? 'never (no window opens for every step within 400 days)' : `at the earliest at ${new Date(endsAt).toISOString()}`;
+  return (
+    `windows: started now (${new Date(now).toISOString()}), this rollout ends ${when} because its steps wait for the windows and blackouts, ` +
+    `after the state machine's execution timeout of ${humanSeconds(timeoutSeconds)} (${new Date(deadline).toISOString()}); ` +
+    `raise the stack's executionTimeout (e.g. 7 days), or start it when a window can take all its steps`
+  );
+}

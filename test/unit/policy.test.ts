@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { capacityVerdict, requiredCanaryTargets } from '../../lambdas/domain/checks/capacity.ts';
 import { validateInput } from '../../lambdas/domain/input.ts';
 import { buildPlan, HOLD_EVALUATIONS, HOLD_EVENTS_PER_CLOSURE } from '../../lambdas/domain/plan.ts';
-import { gate, holdFor, schedule, whileHeld, type Hold } from '../../lambdas/domain/policy.ts';
+import { gate, holdFor, schedule, whileHeld, windowTimeoutProblem, type Hold } from '../../lambdas/domain/policy.ts';
 
 const target = {
   listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
@@ -147,5 +147,15 @@ describe('plan: time and events', () => {
       [100, '2026-12-07T01:20:00.000Z', false],
     ]);
     expect(new Date(s.endsAt!).toISOString()).toBe('2026-12-07T01:30:00.000Z');
+  });
+
+  it('Prepare refuses a start whose held steps would outlive the execution timeout (24h by default)', () => {
+    const i = input({ windows: [TOKYO] });
+    expect(windowTimeoutProblem(i, t('2026-12-03T01:00:00Z'), 86_400)).toBeUndefined(); // Thursday 10:00 JST
+    expect(windowTimeoutProblem(i, t('2026-12-04T08:00:00Z'), 86_400)).toBe(
+      'windows: started now (2026-12-04T08:00:00.000Z), this rollout ends at the earliest at 2026-12-07T01:50:00.000Z because its steps wait for the windows and blackouts, ' +
+        "after the state machine's execution timeout of 24h (2026-12-05T08:00:00.000Z); raise the stack's executionTimeout (e.g. 7 days), or start it when a window can take all its steps",
+    );
+    expect(windowTimeoutProblem(i, t('2026-12-04T08:00:00Z'), 7 * 86_400)).toBeUndefined();
   });
 });
