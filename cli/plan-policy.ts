@@ -1,7 +1,7 @@
 // `plan`'s lines for the rollout policy (docs/policy.md): windows and blackouts, when each step runs
 // under them if started now, the freeze, the capacity gate and the watch after 100%.
 import { HISTORY_EVENT_BUDGET, type RolloutRequest } from '../lambdas/domain/input.ts';
-import { HOLD_EVALUATIONS, UNTIMED_HOLD_EVENTS_PER_HOUR, type Plan } from '../lambdas/domain/plan.ts';
+import { HOLD_EVALUATIONS, untimedHoldEventsPerHour, type Plan } from '../lambdas/domain/plan.ts';
 import { schedule } from '../lambdas/domain/policy.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { timestamp } from './format.ts';
@@ -21,7 +21,8 @@ export function policyLines(input: RolloutRequest, plan: Plan, now: number): str
   // Said when the input has a policy; the freeze applies to every rollout either way.
   if (lines.length === 0 && !input.capacity && !input.postPromotionSeconds) return lines;
   const headroom = Math.max(0, HISTORY_EVENT_BUDGET - plan.historyEvents);
-  lines.push(`  freeze     canary-switch freeze on holds every rollout at its step; this plan leaves room for ${Math.floor(headroom / UNTIMED_HOLD_EVENTS_PER_HOUR)}h of freeze or capacity hold (${UNTIMED_HOLD_EVENTS_PER_HOUR} events an hour)`);
+  const perHour = untimedHoldEventsPerHour(input);
+  lines.push(`  freeze     canary-switch freeze on holds every rollout at its step; this plan leaves room for ${Math.floor(headroom / perHour)}h of freeze or capacity hold (${perHour} events an hour)`);
   if (input.capacity) lines.push(`  capacity   before each step the canary needs ceil(share × stable healthy × ${input.capacity.factor}) healthy targets, else it holds`);
   if (input.postPromotionSeconds) lines.push(`  after 100% watched ${humanSeconds(input.postPromotionSeconds)} more with the old group at weight 0; an alarm restores the original, then it is promoted`);
   return lines;

@@ -101,12 +101,19 @@ const PER_POLL = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
  * first after Shift and the one at the opening: the hold waits min(opening, now + stretch / this).
  */
 export const HOLD_EVALUATIONS = 72;
-/** Seconds between evaluations while a freeze or the capacity gate holds (no known end). */
+/** Seconds between evaluations while a freeze or the capacity gate holds (no known end), at most. */
 export const UNTIMED_HOLD_POLL_SECONDS = 300;
+
+/** A freeze or capacity hold looks again every min(5 min, bakeSeconds), never more often than pollSeconds. */
+export function untimedHoldEvery(input: Pick<RolloutInput, 'pollSeconds' | 'bakeSeconds'>): number {
+  return Math.max(input.pollSeconds, Math.min(UNTIMED_HOLD_POLL_SECONDS, input.bakeSeconds));
+}
 /** A held Shift, its Bake poll, then HOLD_EVALUATIONS + 1 × (Hold, Evaluate, Decide). */
 export const HOLD_EVENTS_PER_CLOSURE = EVENTS.lambdaTask + (HOLD_EVALUATIONS + 2) * PER_POLL;
-/** A freeze or capacity hold: Shift, Bake poll, Hold wait, Evaluate, Decide every UNTIMED_HOLD_POLL_SECONDS. */
-export const UNTIMED_HOLD_EVENTS_PER_HOUR = Math.ceil(3600 / UNTIMED_HOLD_POLL_SECONDS) * (EVENTS.lambdaTask + 2 * PER_POLL);
+/** A freeze or capacity hold: Shift, Bake poll, Hold wait, Evaluate, Decide every untimedHoldEvery seconds. */
+export function untimedHoldEventsPerHour(input: Pick<RolloutInput, 'pollSeconds' | 'bakeSeconds'>): number {
+  return Math.ceil(3600 / untimedHoldEvery(input)) * (EVENTS.lambdaTask + 2 * PER_POLL);
+}
 
 /** Polls of the watch after the last step (postPromotionSeconds). */
 export function postPromotionPolls(input: Pick<RolloutInput, 'pollSeconds' | 'postPromotionSeconds'>): number {

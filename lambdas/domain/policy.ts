@@ -5,7 +5,7 @@
 import type { Verdict } from './checks/check.ts';
 import { decide, type Decision, type DecisionPolicy, type Observations, type Position } from './decide.ts';
 import type { RolloutInput } from './input.ts';
-import { HOLD_EVALUATIONS, UNTIMED_HOLD_POLL_SECONDS } from './plan.ts';
+import { HOLD_EVALUATIONS, untimedHoldEvery } from './plan.ts';
 import { humanSeconds } from './rollout.ts';
 import { openness, type TimePolicy } from './windows.ts';
 
@@ -33,6 +33,9 @@ export interface Freeze {
   at?: string;
 }
 
+/** What the hold's pace depends on. */
+export type HoldTiming = Pick<RolloutInput, 'pollSeconds' | 'bakeSeconds'>;
+
 export type Gate = { open: true } | { open: false; kind: HoldKind; reason: string; opensAt?: number };
 
 /** May a step move traffic now? Windows and blackouts first (a known opening), then a freeze, then capacity. */
@@ -48,16 +51,16 @@ export function gate(now: number, policy: TimePolicy, freeze?: Freeze, capacity?
  * The hold for a closed gate. A window hold is evaluated every max(pollSeconds, stretch /
  * HOLD_EVALUATIONS), fixed while the opening stays the same, so a long weekend costs at most
  * HOLD_EVALUATIONS + 2 evaluations; a freeze or capacity hold (no known end) every
- * max(pollSeconds, UNTIMED_HOLD_POLL_SECONDS).
+ * untimedHoldEvery (min(5 min, bakeSeconds), at least pollSeconds).
  */
-export function holdFor(now: number, closed: Extract<Gate, { open: false }>, pollSeconds: number, previous?: Hold): Hold {
+export function holdFor(now: number, closed: Extract<Gate, { open: false }>, timing: HoldTiming, previous?: Hold): Hold {
   const opensAt = closed.opensAt !== undefined ? new Date(closed.opensAt).toISOString() : undefined;
   const same = previous && previous.kind === closed.kind && previous.opensAt === opensAt;
   const every = same
     ? previous.every
     : closed.opensAt !== undefined
-      ? Math.max(pollSeconds, Math.ceil((closed.opensAt - now) / 1000 / HOLD_EVALUATIONS))
-      : Math.max(pollSeconds, UNTIMED_HOLD_POLL_SECONDS);
+      ? Math.max(timing.pollSeconds, Math.ceil((closed.opensAt - now) / 1000 / HOLD_EVALUATIONS))
+      : untimedHoldEvery(timing);
   const wake = closed.opensAt !== undefined ? Math.min(closed.opensAt, now + every * 1000) : now + every * 1000;
   return {
     kind: closed.kind,
@@ -80,13 +83,13 @@ export interface HeldDecision {
  * time; then a window hold looks at the windows again, and a freeze or capacity hold goes back to
  * Shift, which reads the freeze and the capacity afresh.
  */
-export function whileHeld(now: number, hold: Hold, policy: TimePolicy, pollSeconds: number): { decision: HeldDecision; hold?: Hold } {
+export function whileHeld(now: number, hold: Hold, policy: TimePolicy, timing: HoldTiming): { decision: HeldDecision; hold?: Hold } {
   const wakeAt = Date.parse(hold.wakeAt);
   if (now < wakeAt) return { decision: { action: 'hold', reason: holdText(hold) }, hold };
   if (hold.kind === 'window') {
     const g = gate(now, policy);
     if (!g.open) {
-      const next = holdFor(now, g, pollSeconds, hold);
+      const next = holdFor(now, g, timing, hold);
       return { decision: { action: 'hold', reason: holdText(next) }, hold: next };
     }
     return { decision: { action: 'resume', reason: `window open since ${hold.opensAt ?? new Date(now).toISOString()}: resuming after holding since ${hold.since}` } };

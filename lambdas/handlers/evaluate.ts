@@ -42,7 +42,7 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
 }
 
 function held(state: RolloutState, current: NonNullable<RolloutState['hold']>, at: Date): RolloutState {
-  const { decision, hold } = whileHeld(at.getTime(), current, state.input, state.input.pollSeconds);
+  const { decision, hold } = whileHeld(at.getTime(), current, state.input, state.input);
   log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason });
   // resume keeps `next` (the held step) and the hold until Shift moves traffic or holds again.
   return { ...state, decision, ...(hold ? { hold } : {}) };

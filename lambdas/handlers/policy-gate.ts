@@ -20,7 +20,7 @@ export async function holdBeforeShift(state: RolloutState, percent: number, at: 
     closed = gate(now, input, freeze, capacity);
   }
   if (closed.open) return undefined;
-  const hold = holdFor(now, closed, input.pollSeconds, state.hold);
+  const hold = holdFor(now, closed, input, state.hold);
   const reason = holdText(hold);
   log.info('held', { executionArn: state.executionArn, percent, kind: hold.kind, reason });
   // Said once per hold: a hold that only moves its next look is not news.

@@ -96,13 +96,13 @@ describe('gate and hold', () => {
     let now = t('2026-12-04T08:00:00Z'); // Fri 17:00 JST → Mon 10:00 JST: 65 h
     const closed = gate(now, policy);
     if (closed.open) throw new Error('expected closed');
-    let hold: Hold = holdFor(now, closed, 30);
+    let hold: Hold = holdFor(now, closed, { pollSeconds: 30, bakeSeconds: 600 });
     expect(hold.every).toBe(Math.ceil((65 * 3600) / HOLD_EVALUATIONS));
     let looks = 0;
     for (;;) {
       now = Date.parse(hold.wakeAt);
       looks++;
-      const r = whileHeld(now, hold, policy, 30);
+      const r = whileHeld(now, hold, policy, { pollSeconds: 30, bakeSeconds: 600 });
       if (r.decision.action === 'resume') break;
       hold = r.hold!;
     }
@@ -110,12 +110,14 @@ describe('gate and hold', () => {
     expect(now).toBe(t('2026-12-07T01:00:00Z'));
   });
 
-  it('a freeze is looked at every 5 minutes (no known end), never more often than pollSeconds', () => {
+  it('a freeze is looked at every min(5 minutes, bakeSeconds) (no known end), never more often than pollSeconds', () => {
     const now = t('2026-12-07T02:00:00Z');
     const frozen = gate(now, {}, { frozen: true });
     if (frozen.open) throw new Error('expected closed');
-    expect(holdFor(now, frozen, 30)).toMatchObject({ kind: 'freeze', every: 300, wakeAt: '2026-12-07T02:05:00.000Z' });
-    expect(holdFor(now, frozen, 600).every).toBe(600);
+    expect(holdFor(now, frozen, { pollSeconds: 30, bakeSeconds: 600 })).toMatchObject({ kind: 'freeze', every: 300, wakeAt: '2026-12-07T02:05:00.000Z' });
+    // A short bake (the lab) looks again after one bake; never more often than pollSeconds.
+    expect(holdFor(now, frozen, { pollSeconds: 1, bakeSeconds: 6 }).every).toBe(6);
+    expect(holdFor(now, frozen, { pollSeconds: 600, bakeSeconds: 3600 }).every).toBe(600);
   });
 });
 
