@@ -23,7 +23,8 @@ import { startServices } from './traffic/services.ts';
 import type { TimelinePoint } from './traffic/metrics.ts';
 
 export { SCENARIOS, defaultPollSeconds, type Scenario } from './scenarios.ts';
-import type { Scenario } from './scenarios.ts';
+import { PROMOTING, type Scenario } from './scenarios.ts';
+import { heldThenProceeded, policyInput, policyTick, setUpPolicyScenario } from './policy-scenarios.ts';
 
 export interface LabOptions {
   scenario: Scenario;
@@ -98,6 +99,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const print = options.print;
   const services = await startServices();
   const lab = createLabAlb({ bluePort: Number(new URL(services.blue.url).port), greenPort: Number(new URL(services.green.url).port) });
+  setUpPolicyScenario(options.scenario, lab.model, lab.blueArn, lab.greenArn);
   const metrics = new TrafficMetrics();
   const proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url }, metrics });
   // Alternating releases watch both groups' 5xx alarms, and the stable group gets no traffic at 100%:
@@ -148,6 +150,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     insufficientDataWaitSeconds: options.bakeSeconds * 3,
     minHealthyTargets: 1,
     approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
+    // window / capacity scenarios (lab/policy-scenarios.ts).
+    ...policyInput(options.scenario, Date.now()),
   };
   const plannedSeconds = options.steps.length * options.bakeSeconds * releases;
   const load = startLoad({ url: proxy.url, ratePerSecond: options.rate, durationMs: (plannedSeconds + 120) * 1000, concurrency: 32 });
@@ -166,7 +170,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const watchForFault = () => {
     const share = greenShare(proxy.weights(), lab);
     const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
-    if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
+    if (!PROMOTING.includes(options.scenario) && share > threshold - 1e-9 && share > 0) injectFault();
   };
 
   print(`rollout ${options.scenario}: steps ${options.steps.join(' → ')}%, bake ${options.bakeSeconds}s, poll ${options.pollSeconds}s, ${options.rate} req/s through the proxy`);
@@ -197,8 +201,10 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     // Live progress: workflow events as they happen, and a traffic line every few seconds.
     let seen = 0;
     let lastLine = 0;
+    const policyState: { healedAt?: number } = {};
     const tick = setInterval(() => {
       watchForFault();
+      policyTick(options.scenario, lab.model, lab.greenArn, run.events, print, policyState);
       for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
       const now = Date.now();
       if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
@@ -236,7 +242,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const finalWeights = proxy.weights();
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
   // A rejected approval means "roll back", whatever green does.
-  const expected = options.scenario === 'healthy' && !rejected ? 'promoted' : 'rolled-back';
+  const expected = PROMOTING.includes(options.scenario) && !rejected ? 'promoted' : 'rolled-back';
   if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
   const steps = events
     .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
@@ -249,7 +255,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     scenario: options.scenario,
     expected,
     outcome,
-    correct: outcome === expected && endsRight,
+    // window / capacity: it must also have held, then proceeded.
+    correct: outcome === expected && endsRight && heldThenProceeded(options.scenario, events),
     cause: result.status === 'FAILED' ? result.cause : undefined,
     startedAt,
     durationMs: finishedAt - startedAt,
@@ -306,7 +313,9 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 }
 
 function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
-  if (e.type === 'StateExited' && e.state === 'Shift') {
+  if (e.type === 'StateExited' && e.state === 'Shift' && (e.output as { hold?: unknown }).hold) {
+    print(`  ‖ ${(e.output as { decision: { reason: string } }).decision.reason}`);
+  } else if (e.type === 'StateExited' && e.state === 'Shift') {
     const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] }; input: { target: { stable: string; canary: string } } };
     const step = out.plan.steps[out.position];
     const { stable, canary } = out.input.target;

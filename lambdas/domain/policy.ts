@@ -42,7 +42,7 @@ export type Gate = { open: true } | { open: false; kind: HoldKind; reason: strin
 export function gate(now: number, policy: TimePolicy, freeze?: Freeze, capacity?: Verdict): Gate {
   const time = openness(now, policy);
   if (!time.open) return { open: false, kind: 'window', reason: time.why, ...(time.opensAt !== undefined ? { opensAt: time.opensAt } : {}) };
-  if (freeze?.frozen) return { open: false, kind: 'freeze', reason: `freeze on since ${freeze.at ?? '?'} by ${freeze.by ?? '?'}: ${freeze.reason ?? 'no reason given'} (canary-switch freeze off lifts it)` };
+  if (freeze?.frozen) return { open: false, kind: 'freeze', reason: `holding: freeze on since ${freeze.at ?? '?'} by ${freeze.by ?? '?'}: ${freeze.reason ?? 'no reason given'} (canary-switch freeze off lifts it)` };
   if (capacity && capacity.status !== 'pass') return { open: false, kind: 'capacity', reason: capacity.reason };
   return { open: true };
 }
@@ -98,8 +98,7 @@ export function whileHeld(now: number, hold: Hold, policy: TimePolicy, timing: H
 }
 
 export function holdText(hold: Hold): string {
-  const until = hold.opensAt ? `until ${hold.opensAt}` : `until it lifts`;
-  return `holding ${until} (${hold.reason}); still watching, next look ${hold.wakeAt} (every ${humanSeconds(hold.every)})`;
+  return `${hold.opensAt ? `holding until ${hold.opensAt}: ` : ''}${hold.reason}; still watching, next look ${hold.wakeAt} (every ${humanSeconds(hold.every)})`;
 }
 
 /**

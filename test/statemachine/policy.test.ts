@@ -74,7 +74,7 @@ describe('freeze switch', () => {
     expect(result.status).toBe('SUCCEEDED');
     const held = exited(r.events, 'Shift').find((s) => s.hold)?.hold;
     expect(held).toMatchObject({ kind: 'freeze', every: 40 }); // min(5 min, bakeSeconds)
-    expect(held?.reason).toBe('freeze on since 2026-11-22T09:00:00.000Z by arn:aws:sts::123456789012:assumed-role/sre/alice: incident 123 (canary-switch freeze off lifts it)');
+    expect(held?.reason).toBe('holding: freeze on since 2026-11-22T09:00:00.000Z by arn:aws:sts::123456789012:assumed-role/sre/alice: incident 123 (canary-switch freeze off lifts it)');
     expect(bench.weights()).toEqual({ [BLUE]: 0, [GREEN]: 1, [OTHER]: 1 });
   });
 });
