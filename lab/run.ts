@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
-import { shortName } from '../lambdas/providers/traffic.ts';
+import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 import { createLabAlb } from './aws/alb-model.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startElbv2Api } from './aws/elbv2-api.ts';

@@ -5,10 +5,8 @@ import { capacityVerdict } from '../domain/checks/capacity.ts';
 import type { Verdict } from '../domain/checks/check.ts';
 import { gate, holdFor, holdText } from '../domain/policy.ts';
 import type { RolloutState } from '../domain/rollout.ts';
-import { client } from '../providers/clients.ts';
-import { countHealthy } from '../providers/health.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { log, logWarn, store } from './deps.ts';
+import { log, logWarn, provider, store } from './deps.ts';
 
 /** The held state when the gate is closed for a shift to `percent`, else undefined. */
 export async function holdBeforeShift(state: RolloutState, percent: number, at: Date): Promise<RolloutState | undefined> {
@@ -30,11 +28,15 @@ export async function holdBeforeShift(state: RolloutState, percent: number, at: 
   return { ...state, hold, decision: { action: 'hold', reason } };
 }
 
-/** Off unless the input has `capacity` (a provider without target health leaves it out). */
+/** Off unless the input has `capacity`, and for a provider without target health (said in the log). */
 async function capacityCheck(state: RolloutState, percent: number): Promise<Verdict | undefined> {
   const factor = state.input.capacity?.factor;
   if (factor === undefined) return undefined;
-  const { stable, canary } = state.input.target;
-  const [s, c] = await Promise.all([countHealthy(client('elb'), stable), countHealthy(client('elb'), canary)]);
+  const layer = provider(state.input.target);
+  const [s, c] = await Promise.all([layer.stableHealth?.(state.input.target), layer.canaryHealth(state.input.target)]);
+  if (!s || !c) {
+    logWarn('capacity gate off: this provider reports no target health', { executionArn: state.executionArn, type: state.input.target.type ?? 'elbv2' });
+    return undefined;
+  }
   return capacityVerdict({ percent, canaryHealthy: c.healthy, stableHealthy: s.healthy, factor });
 }
