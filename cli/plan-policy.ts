@@ -27,3 +27,11 @@ export function policyLines(input: RolloutRequest, plan: Plan, now: number): str
   if (input.postPromotionSeconds) lines.push(`  after 100% watched ${humanSeconds(input.postPromotionSeconds)} more with the old group at weight 0; an alarm restores the original, then it is promoted`);
   return lines;
 }
+
+/** `plan --json`: with windows or blackouts, when each step would run if started now (ISO), else nothing. */
+export function policyJson(input: RolloutRequest, now: number): { schedule?: { startsAt: string; steps: { percent: number; at: string; held: boolean }[]; endsAt: string | null } } {
+  if (!input.windows?.length && !input.blackouts?.length) return {};
+  const s = schedule(input, now);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return { schedule: { startsAt: iso(now), steps: s.steps.map((x) => ({ percent: x.percent, at: iso(x.at), held: x.held })), endsAt: s.endsAt === undefined ? null : iso(s.endsAt) } };
+}

@@ -9,7 +9,7 @@ import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { providerOf } from '../lambdas/providers/traffic/index.ts';
 import { columns, roughly, targetLine, weightsLine, whereOf } from './format.ts';
-import { policyLines } from './plan-policy.ts';
+import { policyJson, policyLines } from './plan-policy.ts';
 import { CliError, EXIT } from './io.ts';
 
 const INSUFFICIENT_DATA = { fail: 'roll back', ignore: 'treated as OK', wait: 'hold the step until there is data' } as const;
@@ -79,7 +79,7 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
   return lines;
 }
 
-export function planJson(input: RolloutRequest, plan: Plan): Record<string, unknown> {
-  return { input, plan };
+export function planJson(input: RolloutRequest, plan: Plan, now: number = Date.now()): Record<string, unknown> {
+  return { input, plan, ...policyJson(input, now) };
 }
 

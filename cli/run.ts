@@ -104,7 +104,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       const input = directed?.ok ? { ...request, target: directed.target } : request;
       if (current && directed?.ok) checkAgainstListener(input, plan, current);
       const layer = providerOf(input.target);
-      if (c.json) c.printJson({ ...planJson(input, plan), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, (p) => layer.stepWeights(current, input.target, p)) } : {}) });
+      if (c.json) c.printJson({ ...planJson(input, plan, c.now()), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, (p) => layer.stepWeights(current, input.target, p)) } : {}) });
       else c.print(renderPlan(input, plan, current, c.now()));
     });
 
