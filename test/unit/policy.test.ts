@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { capacityVerdict, requiredCanaryTargets } from '../../lambdas/domain/checks/capacity.ts';
 import { validateInput } from '../../lambdas/domain/input.ts';
+import { progressMessage } from '../../lambdas/domain/slack-messages.ts';
 import { buildPlan, HOLD_EVALUATIONS, HOLD_EVENTS_PER_CLOSURE } from '../../lambdas/domain/plan.ts';
 import { gate, holdFor, schedule, whileHeld, windowTimeoutProblem, type Hold } from '../../lambdas/domain/policy.ts';
 
@@ -159,5 +160,12 @@ describe('plan: time and events', () => {
         "after the state machine's execution timeout of 24h (2026-12-05T08:00:00.000Z); raise the stack's executionTimeout (e.g. 7 days), or start it when a window can take all its steps",
     );
     expect(windowTimeoutProblem(i, t('2026-12-04T08:00:00Z'), 7 * 86_400)).toBeUndefined();
+  });
+});
+
+describe('Slack: a hold is said once, in the rollout thread', () => {
+  it('names the step and the reason', () => {
+    const msg = progressMessage({ kind: 'held', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:canary-switch:web-green-1', percent: 20, reason: 'holding until 2026-12-07T01:00:00.000Z: outside the allowed windows' });
+    expect(msg.text).toBe(':double_vertical_bar: `web-green-1` holds before 20%, still watching: holding until 2026-12-07T01:00:00.000Z: outside the allowed windows');
   });
 });
