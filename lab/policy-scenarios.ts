@@ -1,7 +1,7 @@
 // The lab's policy scenarios (issue 14), compressed to seconds: `window` (the only window opens a few
 // seconds after the start) and `capacity` (green has too few healthy targets for a step, then enough).
 // lab/run.ts asks this file for the input fields, the setup, and whether the rollout held then proceeded.
-import type { AlbModel } from './aws/alb-model.ts';
+import type { LabBackend } from './providers/provider.ts';
 import type { WorkflowEvent } from './local-workflow.ts';
 import type { Scenario } from './scenarios.ts';
 
@@ -9,7 +9,7 @@ import type { Scenario } from './scenarios.ts';
 export const WINDOW_OPENS_AFTER_SECONDS = 5;
 /** The capacity scenario's second green target turns healthy this long after the hold begins. */
 const CAPACITY_HEALTHY_AFTER_MS = 3000;
-const EXTRA_TARGET = { id: '10.0.0.2', port: 80 } as const;
+const EXTRA_TARGET = { id: '10.0.0.2' } as const;
 
 /** Input fields for the scenario: a window starting a few seconds from `now` (UTC, all day after), or the capacity gate. */
 export function policyInput(scenario: Scenario, now: number): Record<string, unknown> {
@@ -27,18 +27,19 @@ export function policyInput(scenario: Scenario, now: number): Record<string, unk
 }
 
 /** Capacity: blue gets a second healthy target, green a second one still starting (1 of 2 healthy). */
-export function setUpPolicyScenario(scenario: Scenario, model: AlbModel, blueArn: string, greenArn: string): void {
+export function setUpPolicyScenario(scenario: Scenario, backend: LabBackend): void {
   if (scenario !== 'capacity') return;
-  model.registerTargets(blueArn, [{ ...EXTRA_TARGET, health: 'healthy' }]);
-  model.registerTargets(greenArn, [{ ...EXTRA_TARGET, health: 'initial' }]);
+  if (!backend.targetHealth) throw new Error('lab: --scenario capacity needs a provider with target health (alb, nlb)');
+  backend.targetHealth.register('blue', EXTRA_TARGET.id, 'healthy');
+  backend.targetHealth.register('green', EXTRA_TARGET.id, 'initial');
 }
 
 /** Called on every progress tick: once the capacity hold has begun, the second green target turns healthy a moment later. */
-export function policyTick(scenario: Scenario, model: AlbModel, greenArn: string, events: readonly WorkflowEvent[], print: (line: string) => void, state: { healedAt?: number }): void {
+export function policyTick(scenario: Scenario, backend: LabBackend, events: readonly WorkflowEvent[], print: (line: string) => void, state: { healedAt?: number }): void {
   if (scenario !== 'capacity' || state.healedAt !== undefined) return;
   const heldAt = events.find((e) => e.type === 'StateExited' && e.state === 'Shift' && (e.output as { hold?: unknown }).hold)?.at;
   if (heldAt === undefined || Date.now() - heldAt < CAPACITY_HEALTHY_AFTER_MS) return;
-  model.setTargetHealth(greenArn, EXTRA_TARGET.id, 'healthy');
+  backend.targetHealth?.set('green', EXTRA_TARGET.id, 'healthy');
   state.healedAt = Date.now();
   print(`  + green's second target ${EXTRA_TARGET.id} is healthy now (2 of 2)`);
 }

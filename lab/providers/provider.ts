@@ -1,6 +1,7 @@
 // The lab side of the traffic-provider seam: each provider's lab backend is one file here plus one
 // line in index.ts. It starts the AWS-compatible API of its layer on 127.0.0.1 over a data plane
 // that really moves the load generator's requests between blue and green, and says where things are.
+import type { TargetHealthState } from '../aws/alb-model.ts';
 import type { TrafficMetrics } from '../traffic/metrics.ts';
 import type { WeightChange } from '../traffic/proxy.ts';
 
@@ -34,6 +35,24 @@ export interface LabBackend {
   weightHistory(): WeightChange[];
   /** Lines the lab prints before the rollout (DNS TTL, connection pinning, propagation). */
   notes?: string[];
+  /**
+   * Added for NLB: when set, the load generator keeps connections alive and closes each after this many
+   * requests, so a layer that balances connections (not requests) sees new ones arrive at a known pace.
+   */
+  requestsPerConnection?: number;
+  /**
+   * Added for the plan line the lab prints: blue:green weights at a step on this layer's scale
+   * (default ELBv2's, lambdas/domain/weights.ts weightsFor).
+   */
+  planWeights?(percent: number): { stable: number; canary: number };
+  /**
+   * Added for the capacity scenario (docs/policy.md): register targets and set their health, when the
+   * layer has target health (ELBv2).
+   */
+  targetHealth?: {
+    register(color: 'blue' | 'green', id: string, health: TargetHealthState): void;
+    set(color: 'blue' | 'green', id: string, health: TargetHealthState): void;
+  };
   close(): Promise<void>;
 }
 

@@ -18,6 +18,8 @@ export interface MetricAlarmDefinition {
   targetGroup: string;
   /** Load balancer ARN, for the LoadBalancer dimension ALB metrics carry. */
   loadBalancer?: string;
+  /** The metric's dimensions as DescribeAlarms shows them (a lab provider's LabBackend.dimensions); default from targetGroup and loadBalancer. */
+  dimensions?: Record<string, string>;
   /** 5xxRate: 5xx / requests (threshold a ratio, e.g. 0.05); p99Ms: p99 response time (threshold in ms). */
   metric: '5xxRate' | 'p99Ms';
   /** ALARM when the value is greater than this. */
@@ -246,8 +248,8 @@ export class LabAlarms implements AlarmSource, AlarmHistorySource {
 
 /** The metric part of a MetricAlarm as CloudWatch would show an ALB target-group alarm. */
 function metricShape(def: MetricAlarmDefinition): Record<string, unknown> {
-  const Dimensions = [{ Name: 'TargetGroup', Value: def.targetGroup.split(':').at(-1) }];
-  if (def.loadBalancer) Dimensions.push({ Name: 'LoadBalancer', Value: def.loadBalancer.split(':loadbalancer/')[1] });
+  const Dimensions = def.dimensions ? Object.entries(def.dimensions).map(([Name, Value]) => ({ Name, Value })) : [{ Name: 'TargetGroup', Value: def.targetGroup.split(':').at(-1) }];
+  if (!def.dimensions && def.loadBalancer) Dimensions.push({ Name: 'LoadBalancer', Value: def.loadBalancer.split(':loadbalancer/')[1] });
   const common = {
     EvaluationPeriods: def.evaluationPeriods,
     DatapointsToAlarm: def.datapointsToAlarm ?? def.evaluationPeriods,
