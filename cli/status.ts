@@ -53,7 +53,9 @@ export function buildReport(view: ExecutionView, live: Live | undefined, pending
       const first = plan.steps[0];
       next = { percent: first?.percent ?? null, approval: first?.approval ?? false, inSeconds: null };
     } else if (s.next) {
-      next = { percent: s.next.percent, approval: s.next.approval, inSeconds: waiting ? null : 0 };
+      // Held (docs/policy.md): a window says when it opens; a freeze or capacity hold cannot say.
+      const held = s.hold ? (s.hold.opensAt ? Math.max(0, Math.round((Date.parse(s.hold.opensAt) - nowMs) / 1000)) : null) : undefined;
+      next = { percent: s.next.percent, approval: s.next.approval, inSeconds: waiting ? null : (held === undefined ? 0 : held) };
     } else {
       // Baking: the step ends after its polls (Bake waits) have all run.
       const started = Date.parse(s.stepStartedAt ?? s.startedAt);

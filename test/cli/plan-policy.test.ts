@@ -1,6 +1,9 @@
-// plan with windows, blackouts, capacity and postPromotionSeconds: when each step runs if started now.
+// plan with windows, blackouts, capacity and postPromotionSeconds: when each step runs if started now;
+// status of a held rollout.
+import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { harness } from './helpers.ts';
+import { afterDecision, afterShift } from '../../lambdas/domain/rollout.ts';
+import { ARN, EXECUTION_NAME, alarmsAre, describeOutput, harness, historyOf, listenerAt, preparedState } from './helpers.ts';
 
 describe('plan: rollout policy', () => {
   it('shows when each step would run under the windows (started Sunday 19:22 JST → Monday 10:00 JST)', async () => {
@@ -32,5 +35,28 @@ describe('plan: rollout policy', () => {
       endsAt: '2026-11-23T02:05:00.000Z',
     });
     expect(out.input.postPromotionSeconds).toBe(900);
+  });
+});
+
+describe('status: a held rollout', () => {
+  it('says the step waits for the window (and when it opens) with the hold reason as the decision', async () => {
+    const s0 = preparedState();
+    const s1 = afterDecision(afterShift(s0, 0, { [ARN.blue]: 99, [ARN.green]: 1 }, new Date('2026-11-22T10:05:02Z')), { action: 'advance', reason: 'advancing to 10%' });
+    const reason = 'holding until 2026-11-22T13:22:00.000Z: outside the allowed windows; still watching, next look 2026-11-22T10:30:00.000Z (every 10m)';
+    const held = { ...s1, hold: { kind: 'window' as const, reason: 'outside the allowed windows', since: '2026-11-22T10:15:05.000Z', opensAt: '2026-11-22T13:22:00.000Z', every: 600, wakeAt: '2026-11-22T10:30:00.000Z' }, decision: { action: 'hold' as const, reason } };
+    const h = harness();
+    h.sfn.on(DescribeExecutionCommand).resolves(describeOutput());
+    h.sfn.on(GetExecutionHistoryCommand).resolves({
+      events: historyOf([
+        { kind: 'Task', name: 'Prepare', at: '10:05:00', input: {}, output: s0 },
+        { kind: 'Task', name: 'Evaluate', at: '10:20:00', input: s1, output: held },
+        { kind: 'Wait', name: 'Hold', at: '10:20:00', input: held },
+      ]),
+    });
+    listenerAt(h, 99, 1);
+    alarmsAre(h, { 'web-green-5xx': 'OK', 'web-green-p99': 'OK' });
+    expect(await h.run('status', EXECUTION_NAME)).toBe(0);
+    const rows = h.stdout().split('\n').filter((l) => /^ {2}(next|state|decision) /.test(l));
+    expect(rows).toEqual(['  next      10% in ≈3h', '  state     Hold since 10:20:00Z', `  decision  ${reason}`]);
   });
 });
