@@ -412,7 +412,7 @@ export class CanarySwitch extends Construct {
     const sm = this.stateMachine;
     const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${sm.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const policy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
-      description: 'canary-switch operators: start, watch, approve/reject and abort rollouts of this stack (the canary-switch CLI)',
+      description: 'canary-switch operators: start, watch, approve/reject and abort rollouts of this stack, switch its freeze (the canary-switch CLI)',
       statements: [
         new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions', 'states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [sm.stateMachineArn] }),
         new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'], resources: [executions] }),
