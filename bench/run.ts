@@ -23,6 +23,7 @@ const BENCHMARKS = [
   'abort.ts',
   'providers.ts',
   'edge-calls.ts',
+  'policy-holds.ts',
 ];
 
 export const LATEST = fileURLToPath(new URL('results/latest.md', import.meta.url));

@@ -10,7 +10,6 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { Decision } from '../lambdas/domain/decide.ts';
 import { isUndirected, validateRequest, type RolloutInput } from '../lambdas/domain/input.ts';
 import { buildPlan, type Plan } from '../lambdas/domain/plan.ts';
 import { causeMessage, type RolloutState } from '../lambdas/domain/rollout.ts';
@@ -32,7 +31,7 @@ export interface ExecutionView {
   /** The state the execution entered last, and when. */
   current?: { name: string; enteredAt: Date } | undefined;
   /** The decision of the last Evaluate. */
-  lastDecision?: Decision | undefined;
+  lastDecision?: RolloutState['decision'] | undefined;
   error?: string | undefined;
   cause?: string | undefined;
   output?: unknown;
@@ -143,7 +142,7 @@ export async function describeExecution(sfn: SFNClient, executionArn: string): P
 export function readHistory(events: readonly HistoryEvent[]): Pick<ExecutionView, 'current' | 'state' | 'lastDecision'> {
   let current: ExecutionView['current'];
   let state: RolloutState | undefined;
-  let lastDecision: Decision | undefined;
+  let lastDecision: RolloutState['decision'] | undefined;
   for (const e of events) {
     const entered = e.stateEnteredEventDetails;
     const exited = e.stateExitedEventDetails;

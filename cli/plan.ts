@@ -9,6 +9,7 @@ import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { providerOf } from '../lambdas/providers/traffic/index.ts';
 import { columns, roughly, targetLine, weightsLine, whereOf } from './format.ts';
+import { policyJson, policyLines } from './plan-policy.ts';
 import { CliError, EXIT } from './io.ts';
 
 const INSUFFICIENT_DATA = { fail: 'roll back', ignore: 'treated as OK', wait: 'hold the step until there is data' } as const;
@@ -27,7 +28,7 @@ export function checkAgainstListener(input: RolloutInput, plan: Plan, current: F
 }
 
 /** With `current` (the listener read), a `targetGroups` input must already carry its direction (directedInput). */
-export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardState): string[] {
+export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardState, now: number = Date.now()): string[] {
   // targetGroups: which group is stable is only known at start (the one taking all the traffic).
   const pair = isUndirected(input.target);
   const layer = providerOf(input.target);
@@ -69,6 +70,7 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
     `  stickiness ${stickyNow ? `target group stickiness ${stickyNow}; ` : ''}${input.stickiness ? `"${input.stickiness}": ` : ''}${stickinessRisk(input.stickiness)}`,
     `  approvals  ${gates.length ? `before ${gates.join(', ')}: each waits up to ${humanSeconds(input.approvals.timeoutSeconds)}, then ${input.approvals.onTimeout === 'rollback' ? 'rolls back' : 'proceeds'}` : 'none'}`,
     ...(input.slack ? [`  slack      progress${gates.length ? ' and approvals' : ''} in channel ${input.slack.channel}`] : []),
+    ...policyLines(input, plan, now),
     `  ETA        ${roughly(plan.estimatedSeconds)} of baking${approvalWait ? `, plus up to ${roughly(approvalWait)} waiting for approvals` : ''}`,
     `  states     Prepare, then per step: ${gates.length ? '[RequestApproval →] ' : ''}Shift → ${plan.pollsPerStep} × (Bake → Evaluate → Decide), then Finalize → Promoted`,
     `             any failure or alarm → Rollback to the recorded original → RolledBack`,
@@ -77,7 +79,7 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
   return lines;
 }
 
-export function planJson(input: RolloutRequest, plan: Plan): Record<string, unknown> {
-  return { input, plan };
+export function planJson(input: RolloutRequest, plan: Plan, now: number = Date.now()): Record<string, unknown> {
+  return { input, plan, ...policyJson(input, now) };
 }
 

@@ -11,6 +11,7 @@ import { executionArnFor, mostRecentRunning } from './execution.ts';
 import { loadInput, parseDuration, type InputFlags } from './input.ts';
 import { CliError, EXIT, type Io } from './io.ts';
 import { RolloutError } from '../lambdas/errors.ts';
+import { freeze } from './freeze.ts';
 import { lab } from './lab.ts';
 import { list } from './list.ts';
 import { checkAgainstListener, planJson, renderPlan } from './plan.ts';
@@ -103,8 +104,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       const input = directed?.ok ? { ...request, target: directed.target } : request;
       if (current && directed?.ok) checkAgainstListener(input, plan, current);
       const layer = providerOf(input.target);
-      if (c.json) c.printJson({ ...planJson(input, plan), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, (p) => layer.stepWeights(current, input.target, p)) } : {}) });
-      else c.print(renderPlan(input, plan, current));
+      if (c.json) c.printJson({ ...planJson(input, plan, c.now()), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, (p) => layer.stepWeights(current, input.target, p)) } : {}) });
+      else c.print(renderPlan(input, plan, current, c.now()));
     });
 
   withInputOptions(program.command('start'))
@@ -190,6 +191,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         wait: opts.wait,
         timeoutSeconds: positive(parseDuration(opts.timeout, '--timeout'), '--timeout'),
       });
+    });
+
+  program
+    .command('freeze')
+    .argument('[on|off]', 'switch the freeze on or off; nothing: show it')
+    .description('stop every rollout of this stack from moving traffic (they hold at their step, still watching) until freeze off; recorded with who, when and why')
+    .option('--reason <text>', 'why (required for on)')
+    .option('--as <name>', 'your name in messages (the record keeps your AWS identity either way)')
+    .addHelpText('after', examples('canary-switch freeze on --reason "incident 123"', 'canary-switch freeze', 'canary-switch freeze off --reason "incident 123 resolved"'))
+    .action(async (state: string | undefined, opts: { reason?: string; as?: string }, cmd: Command) => {
+      code = await freeze(contextOf(cmd), state, opts);
     });
 
   program

@@ -2,7 +2,8 @@
 // right now, what comes next), printed once or followed until the rollout ends.
 import type { Verdict } from '../lambdas/domain/checks/check.ts';
 import { JUDGE } from '../lambdas/domain/checks/judge.ts';
-import type { AlarmObservation, Decision } from '../lambdas/domain/decide.ts';
+import type { AlarmObservation } from '../lambdas/domain/decide.ts';
+import type { RolloutState } from '../lambdas/domain/rollout.ts';
 import { formatSplit, type PairWeights } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 import { pairOf, type Target as TrafficTarget } from '../lambdas/providers/traffic/index.ts';
@@ -22,7 +23,7 @@ export interface StatusReport {
   /** What happens next while running: a step (maybe behind an approval) or the promotion. */
   next: { percent: number | null; approval: boolean; inSeconds: number | null } | null;
   state: { name: string; enteredAt: string } | null;
-  decision: Decision | null;
+  decision: RolloutState['decision'] | null;
   /** The judge's last verdict (status, reason with counts and statistic, evidence), when it ran. */
   judge?: Verdict;
   /** The listener's weights right now (every target group of the forward action). */
@@ -56,7 +57,9 @@ export function buildReport(view: ExecutionView, live: Live | undefined, pending
       const first = plan.steps[0];
       next = { percent: first?.percent ?? null, approval: first?.approval ?? false, inSeconds: null };
     } else if (s.next) {
-      next = { percent: s.next.percent, approval: s.next.approval, inSeconds: waiting ? null : 0 };
+      // Held (docs/policy.md): a window says when it opens; a freeze or capacity hold cannot say.
+      const held = s.hold ? (s.hold.opensAt ? Math.max(0, Math.round((Date.parse(s.hold.opensAt) - nowMs) / 1000)) : null) : undefined;
+      next = { percent: s.next.percent, approval: s.next.approval, inSeconds: waiting ? null : (held === undefined ? 0 : held) };
     } else {
       // Baking: the step ends after its polls (Bake waits) have all run.
       const started = Date.parse(s.stepStartedAt ?? s.startedAt);
@@ -153,13 +156,13 @@ function nextText(r: StatusReport): string {
   return `${what}${when}${n.approval ? ' (approval first)' : ''}`;
 }
 
-function judgeOf(d: Decision | undefined): { judge?: Verdict } {
+function judgeOf(d: RolloutState['decision'] | undefined): { judge?: Verdict } {
   const judge = d?.checks?.find((v) => v.check === JUDGE);
   return judge ? { judge } : {};
 }
 
 /** bake/advance/promote reasons say what happens ("baking step 10%: …"); a rollback reason only says why. */
-function decisionText(d: Decision): string {
+function decisionText(d: NonNullable<RolloutState['decision']>): string {
   return d.action === 'rollback' ? `roll back: ${d.reason}` : d.reason;
 }
 

@@ -133,7 +133,7 @@ const DELETE = 'dynamodb:DeleteItem';
 
 const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
   Prepare: { handler: 'prepare', description: 'Validate the input, take the lock, record the original, pre-flight', table: [GET, PUT, DELETE], slackTable: [UPDATE], elbRead: true, elbModify: false, alarms: true, slack: true },
-  Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
+  Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [GET, PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
   Evaluate: { handler: 'evaluate', description: 'Read alarms, target health, weights and the judge metrics; decide', table: [], slackTable: [GET], elbRead: true, elbModify: false, alarms: true, slack: true },
   Finalize: { handler: 'finalize', description: 'Record the promotion and release the lock', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: false, alarms: false, slack: true },
   Rollback: { handler: 'rollback', description: "The state machine's Rollback: restore the recorded original, release the lock", table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
@@ -431,7 +431,7 @@ export class CanarySwitch extends Construct {
     const sm = this.stateMachine;
     const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${sm.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const policy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
-      description: 'canary-switch operators: start, watch, approve/reject and abort rollouts of this stack (the canary-switch CLI)',
+      description: 'canary-switch operators: start, watch, approve/reject and abort rollouts of this stack, switch its freeze (the canary-switch CLI)',
       statements: [
         new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions', 'states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [sm.stateMachineArn] }),
         new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'], resources: [executions] }),

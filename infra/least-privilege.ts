@@ -4,8 +4,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 
-/** Partition key prefixes of the table (lambdas/providers/store.ts). */
-export type ItemPrefix = 'lock#' | 'rollout#' | 'audit#' | 'approval#' | 'watch#';
+/** Partition key prefixes of the table (lambdas/providers/store.ts); `freeze` is one exact key (the freeze switch), not a prefix. */
+export type ItemPrefix = 'lock#' | 'rollout#' | 'audit#' | 'approval#' | 'watch#' | 'freeze';
 export type ItemAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
 type Access = Partial<Record<ItemAction, ItemPrefix[]>>;
 
@@ -25,7 +25,7 @@ const QUERY = 'dynamodb:Query';
  */
 export const ITEM_ACCESS: Record<string, Access> = {
   Prepare: { [GET]: ['lock#', 'rollout#'], [PUT]: ['lock#', 'rollout#', 'watch#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#'] },
-  Shift: { [GET]: ['rollout#'], [PUT]: ['audit#'] },
+  Shift: { [GET]: ['rollout#', 'freeze'], [PUT]: ['audit#'] },
   // Only with Slack on: the notifier reads the rollout record for its thread (responses "notify").
   Evaluate: { [GET]: ['rollout#'] },
   Finalize: { [GET]: ['rollout#'], [PUT]: ['audit#'], [UPDATE]: ['rollout#'], [DELETE]: ['lock#', 'watch#'] },
@@ -37,8 +37,8 @@ export const ITEM_ACCESS: Record<string, Access> = {
   SlackCallback: { [GET]: ['approval#', 'rollout#'], [PUT]: ['audit#'], [UPDATE]: ['approval#'] },
 };
 
-/** The CLI (operator policy): reads everything, writes approval decisions and their audit only. */
-export const OPERATOR_ITEM_ACCESS: Access = { [GET]: ['lock#', 'rollout#', 'approval#'], [PUT]: ['audit#'], [UPDATE]: ['approval#'] };
+/** The CLI (operator policy): reads everything, writes approval decisions and their audit, and the freeze switch (that one item). */
+export const OPERATOR_ITEM_ACCESS: Access = { [GET]: ['lock#', 'rollout#', 'approval#', 'freeze'], [PUT]: ['audit#', 'freeze'], [UPDATE]: ['approval#'] };
 
 /**
  * One statement per set of prefixes, each with a dynamodb:LeadingKeys condition. ForAllValues is
@@ -60,7 +60,8 @@ export function itemStatements(tableArn: string, who: string, access: Access, ac
       new iam.PolicyStatement({
         actions: acts.sort(),
         resources: [tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': key.split(',').map((p) => `${p}*`) } },
+        // A prefix (ends with #) matches its items; `freeze` matches exactly the freeze switch's item.
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': key.split(',').map((p) => (p.endsWith('#') ? `${p}*` : p)) } },
       }),
   );
 }

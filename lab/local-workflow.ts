@@ -47,6 +47,8 @@ export interface WorkflowOptions {
   approval?: (payload: ApprovalPayload) => Promise<unknown>;
   /** Milliseconds each Bake wait really takes (default: the input's pollSeconds in real time). */
   bakeMs?: number;
+  /** Milliseconds each Hold wait really takes (default: until its timestamp, $.hold.wakeAt, in real time). */
+  holdMs?: number;
   /** Called before each Evaluate, e.g. to advance a test clock by pollSeconds. */
   beforeEvaluate?: (state: RolloutState) => void | Promise<void>;
   /** Milliseconds between retries (tests make them instant). */
@@ -107,7 +109,7 @@ export function runWorkflow(input: unknown, options: WorkflowOptions): WorkflowR
           return json(await options.approval({ state: Payload.state, taskToken }));
         },
       },
-      waitTimeOverrides: options.bakeMs !== undefined ? { Bake: options.bakeMs } : {},
+      waitTimeOverrides: { ...(options.bakeMs !== undefined ? { Bake: options.bakeMs } : {}), ...(options.holdMs !== undefined ? { Hold: options.holdMs } : {}) },
       retryIntervalOverrides: retry !== undefined ? { Prepare: retry, Shift: retry, Evaluate: retry, Finalize: retry, Rollback: retry, RequestApproval: retry } : {},
     },
   });

@@ -25,7 +25,8 @@ import type { TimelinePoint } from './traffic/metrics.ts';
 import { labProvider } from './providers/index.ts';
 
 export { SCENARIOS, defaultPollSeconds, type Scenario } from './scenarios.ts';
-import type { Scenario } from './scenarios.ts';
+import { PROMOTING, type Scenario } from './scenarios.ts';
+import { heldThenProceeded, policyInput, policyTick, setUpPolicyScenario } from './policy-scenarios.ts';
 
 export interface LabOptions {
   scenario: Scenario;
@@ -115,6 +116,12 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     throw err;
   });
   const lab = { blueArn: backend.sides.blue, greenArn: backend.sides.green };
+  await Promise.resolve()
+    .then(() => setUpPolicyScenario(options.scenario, backend))
+    .catch(async (err: unknown) => {
+      await Promise.all([backend.close(), services.close()]);
+      throw err;
+    });
   const alternatingTarget = backend.alternatingTarget;
   if (releases > 1 && !alternatingTarget) {
     await Promise.all([backend.close(), services.close()]);
@@ -170,6 +177,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     insufficientDataWaitSeconds: options.bakeSeconds * 3,
     minHealthyTargets: 1,
     approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
+    // window / capacity scenarios (lab/policy-scenarios.ts).
+    ...policyInput(options.scenario, Date.now()),
   };
   const plannedSeconds = options.steps.length * options.bakeSeconds * releases;
   const load = startLoad({
@@ -195,7 +204,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const watchForFault = () => {
     const share = greenShare(backend.weights(), lab);
     const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
-    if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
+    if (!PROMOTING.includes(options.scenario) && share > threshold - 1e-9 && share > 0) injectFault();
   };
 
   print(`rollout ${options.scenario}: steps ${options.steps.join(' → ')}%, bake ${options.bakeSeconds}s, poll ${options.pollSeconds}s, ${options.rate} req/s through the proxy`);
@@ -229,8 +238,10 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     // Live progress: workflow events as they happen, and a traffic line every few seconds.
     let seen = 0;
     let lastLine = 0;
+    const policyState: { healedAt?: number } = {};
     const tick = setInterval(() => {
       watchForFault();
+      policyTick(options.scenario, backend, run.events, print, policyState);
       for (; seen < run.events.length; seen++) describeEvent(run.events[seen] as WorkflowEvent, print);
       const now = Date.now();
       if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
@@ -278,7 +289,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : rolledBack ? 'rolled-back' : 'failed';
   const firstAlarmAt = faultAt === undefined ? undefined : alarms.transitions().find((t) => t.at >= faultAt! && t.to === 'ALARM' && LAB_ALARMS.includes(t.name))?.at;
   // A rejected approval means "roll back", whatever green does.
-  const expected = options.scenario === 'healthy' && !rejected ? 'promoted' : 'rolled-back';
+  const expected = PROMOTING.includes(options.scenario) && !rejected ? 'promoted' : 'rolled-back';
   if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
   const steps = events
     .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
@@ -291,7 +302,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     scenario: options.scenario,
     expected,
     outcome,
-    correct: outcome === expected && endsRight,
+    // window / capacity: it must also have held, then proceeded.
+    correct: outcome === expected && endsRight && heldThenProceeded(options.scenario, events),
     cause: result.status === 'FAILED' ? result.cause : abortedBy?.result?.executions.find((e) => e.executionArn === executionArn)?.why,
     startedAt,
     durationMs: finishedAt - startedAt,
@@ -350,7 +362,9 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 }
 
 function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
-  if (e.type === 'StateExited' && e.state === 'Shift') {
+  if (e.type === 'StateExited' && e.state === 'Shift' && (e.output as { hold?: unknown }).hold) {
+    print(`  ‖ ${(e.output as { decision: { reason: string } }).decision.reason}`);
+  } else if (e.type === 'StateExited' && e.state === 'Shift') {
     const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] }; input: { target: Target } };
     const step = out.plan.steps[out.position];
     const layer = providerOf(out.input.target);

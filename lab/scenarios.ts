@@ -6,6 +6,8 @@ export const SCENARIOS = {
   'breaks-at-20': 'green starts failing once it takes 20% of traffic: rolled back from 20%',
   slow: 'green adds 400 ms to every answer: the p99 alarm rolls it back',
   flapping: 'green fails 50% in 2.5-s bursts every 8 s, each shorter than a poll (default poll 5 s): the ALARM episode between two polls rolls it back',
+  window: 'green is healthy; the only window opens 5 s after the start: the rollout holds (no traffic moves), then proceeds and promotes',
+  capacity: 'green is healthy but has 1 of 2 targets healthy (blue 2): capacity {factor: 1} holds before the step above 50%; the second target turns healthy, it proceeds',
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
 
@@ -13,3 +15,6 @@ export type Scenario = keyof typeof SCENARIOS;
 export function defaultPollSeconds(scenario: Scenario): number {
   return scenario === 'flapping' ? 5 : 1;
 }
+
+/** Scenarios where green is healthy: the rollout should promote. */
+export const PROMOTING: readonly Scenario[] = ['healthy', 'window', 'capacity'];

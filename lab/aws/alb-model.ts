@@ -132,6 +132,11 @@ export class AlbModel {
     return this.ruleView(rule);
   }
 
+  /** RegisterTargets: add targets to a target group (the lab's capacity scenario gives each group a second one). */
+  registerTargets(targetGroupArn: string, targets: Target[]): void {
+    this.targetGroup(targetGroupArn).targets.push(...structuredClone(targets));
+  }
+
   setTargetHealth(targetGroupArn: string, targetId: string, health: TargetHealthState, reason?: string): void {
     const target = this.targetGroup(targetGroupArn).targets.find((t) => t.id === targetId);
     if (!target) throw new Error(`target ${targetId} is not registered in ${targetGroupArn}`);

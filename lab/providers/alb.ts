@@ -25,6 +25,10 @@ export async function elbv2Backend(
     trafficUrl: plane.trafficUrl,
     weights: plane.weights,
     weightHistory: plane.weightHistory,
+    targetHealth: {
+      register: (color, id, health) => lab.model.registerTargets(color === 'blue' ? lab.blueArn : lab.greenArn, [{ id, port: 80, health }]),
+      set: (color, id, health) => lab.model.setTargetHealth(color === 'blue' ? lab.blueArn : lab.greenArn, id, health),
+    },
     close: async () => void (await Promise.all([plane.close(), api.close()])),
   };
 }

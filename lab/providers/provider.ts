@@ -1,6 +1,7 @@
 // The lab side of the traffic-provider seam: each provider's lab backend is one file here plus one
 // line in index.ts. It starts the AWS-compatible API of its layer on 127.0.0.1 over a data plane
 // that really moves the load generator's requests between blue and green, and says where things are.
+import type { TargetHealthState } from '../aws/alb-model.ts';
 import type { TrafficMetrics } from '../traffic/metrics.ts';
 import type { WeightChange } from '../traffic/proxy.ts';
 
@@ -46,6 +47,14 @@ export interface LabBackend {
   planWeights?(percent: number): { stable: number; canary: number };
   /** Added for NLB: appended to each progress line (e.g. open connections per side). */
   progress?(): string;
+  /**
+   * Added for the capacity scenario (docs/policy.md): register targets and set their health, when the
+   * layer has target health (ELBv2).
+   */
+  targetHealth?: {
+    register(color: 'blue' | 'green', id: string, health: TargetHealthState): void;
+    set(color: 'blue' | 'green', id: string, health: TargetHealthState): void;
+  };
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { lookupProvider, PROVIDERS, type Target } from '../providers/traffic/ind
 import { limitProblems, type ExecutionLimits } from './limits.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
 import { judgeInputProblems, JudgeInputSchema, ResponsesSchema } from './judge-input.ts';
+import { policyFields, windowProblems } from './policy-schema.ts';
 
 export { HISTORY_EVENT_LIMIT, HISTORY_EVENT_BUDGET } from './limits.ts';
 
@@ -112,6 +113,8 @@ export const RolloutInputSchema = z
       .object({ channel: z.string().regex(/^[CGD][A-Z0-9]{4,}$/, { error: 'must be a Slack channel id like C0123456 (not a #name)' }) })
       .strict()
       .optional(),
+    // Issue 14: windows, blackouts, capacity gate, watch after 100% (lambdas/domain/policy-schema.ts).
+    ...policyFields,
   })
   .strict();
 
@@ -170,6 +173,7 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
     crossFieldProblems(validFields(given), numericSteps(given), limits),
     stepOrderProblems(given),
     approvalOrderProblems(given),
+    windowProblems(given),
     provider && typeof rawTarget === 'object' && rawTarget !== null && !Array.isArray(rawTarget) ? (provider.rawProblems?.(rawTarget as Record<string, unknown>) ?? []) : [],
     provider && target.success ? (provider.targetProblems?.(target.data as object) ?? []) : [],
     judgeInputProblems(given),

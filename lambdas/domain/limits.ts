@@ -2,7 +2,7 @@
 // machine's execution timeout, judged on the plan's worst case. One rule, used by validateInput
 // (CLI `plan`, Prepare) and by the stack's synth-time schedule checks (infra/validate.ts).
 import type { RolloutInput } from './input.ts';
-import { historyEvents, holdSeconds, worstPollsPerStep } from './plan.ts';
+import { historyEvents, holdSeconds, postPromotionPolls, windowHolds, HOLD_EVENTS_PER_CLOSURE, worstPollsPerStep } from './plan.ts';
 import { humanSeconds } from './rollout.ts';
 
 /** Step Functions' hard limit on events in one execution's history. */
@@ -19,11 +19,11 @@ export interface ExecutionLimits {
   executionTimeoutSeconds?: number;
 }
 
-type Limited = Pick<RolloutInput, 'steps' | 'bakeSeconds' | 'pollSeconds' | 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds' | 'approvals'>;
+type Limited = Pick<RolloutInput, 'steps' | 'bakeSeconds' | 'pollSeconds' | 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds' | 'approvals' | 'postPromotionSeconds'>;
 
 /** The longest a rollout can run: every step baking and holding to its bound, every approval to its timeout. */
 export function worstCaseSeconds(input: Limited): number {
-  return input.steps.length * worstPollsPerStep(input) * input.pollSeconds + approvalGates(input) * input.approvals.timeoutSeconds;
+  return (input.steps.length * worstPollsPerStep(input) + postPromotionPolls(input)) * input.pollSeconds + approvalGates(input) * input.approvals.timeoutSeconds;
 }
 
 /** Every way this plan could outgrow its execution (empty when it fits). */
@@ -36,7 +36,8 @@ export function limitProblems(input: RolloutInput, limits: ExecutionLimits = {})
     const minPoll = smallestPollWithinBudget(input);
     problems.push(
       `pollSeconds = ${input.pollSeconds}: this plan needs up to ${n(events)} Step Functions history events ` +
-        `(${input.steps.length} steps × ${polls} polls${hold ? `, counting up to ${humanSeconds(hold)} of INSUFFICIENT_DATA hold per step` : ''}), ` +
+        `(${input.steps.length} steps × ${polls} polls${hold ? `, counting up to ${humanSeconds(hold)} of INSUFFICIENT_DATA hold per step` : ''}` +
+        `${windowHolds(input) ? `, ${windowHolds(input)} holds outside the windows × ${n(HOLD_EVENTS_PER_CLOSURE)}` : ''}), ` +
         `over ${n(HISTORY_EVENT_BUDGET)} (80% of the ${n(HISTORY_EVENT_LIMIT)}-event limit, the rest kept for retries); ` +
         (minPoll !== undefined ? `raise pollSeconds to at least ${minPoll}, or ` : '') +
         `shorten bakeSeconds${hold ? ' or insufficientDataWaitSeconds' : ''}, or use fewer steps`,

@@ -50,7 +50,7 @@ export function buildPlan(input: PlanInput): Plan {
     pollSeconds: input.pollSeconds,
     pollsPerStep,
     approvalGates,
-    estimatedSeconds: steps.length * pollsPerStep * input.pollSeconds,
+    estimatedSeconds: (steps.length * pollsPerStep + postPromotionPolls(input)) * input.pollSeconds,
     stateTransitions: stateTransitions(input),
     historyEvents: historyEvents(input),
     estimatedCostUsd: Math.round(stateTransitions(input) * PRICE_PER_TRANSITION_USD * 10_000) / 10_000,
@@ -80,15 +80,49 @@ function pollsPer(input: Pick<RolloutInput, 'bakeSeconds' | 'pollSeconds'>): num
 export function stateTransitions(input: PlanInput): number {
   const gates = input.approvals.before.length;
   const perStep = 2 + pollsPer(input) * 3;
-  return 1 + input.steps.length * perStep + gates + 2;
+  return 1 + input.steps.length * perStep + gates + 2 + postPromotionPolls(input) * 3;
 }
 
 /** History events of the longest path (holds included), the figure Step Functions caps at 25,000. */
 export function historyEvents(input: PlanInput): number {
   const gates = input.approvals.before.length;
-  const perPoll = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
-  const perStep = EVENTS.choice + EVENTS.lambdaTask + worstPollsPerStep(input) * perPoll;
-  return EVENTS.execution + EVENTS.lambdaTask + input.steps.length * perStep + gates * EVENTS.tokenTask + EVENTS.lambdaTask + EVENTS.terminal;
+  const perStep = EVENTS.choice + EVENTS.lambdaTask + worstPollsPerStep(input) * PER_POLL;
+  return (
+    EVENTS.execution + EVENTS.lambdaTask + input.steps.length * perStep + gates * EVENTS.tokenTask + EVENTS.lambdaTask + EVENTS.terminal +
+    postPromotionPolls(input) * PER_POLL + windowHolds(input) * HOLD_EVENTS_PER_CLOSURE
+  );
+}
+
+// Issue 14 (docs/policy.md): holds and the watch after 100%.
+/** One poll: the wait, Evaluate, the Decide choice. */
+const PER_POLL = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
+/**
+ * Evaluations while held through one closed stretch (outside the windows, a blackout), besides the
+ * first after Shift and the one at the opening: the hold waits min(opening, now + stretch / this).
+ */
+export const HOLD_EVALUATIONS = 72;
+/** Seconds between evaluations while a freeze or the capacity gate holds (no known end), at most. */
+export const UNTIMED_HOLD_POLL_SECONDS = 300;
+
+/** A freeze or capacity hold looks again every min(5 min, bakeSeconds), never more often than pollSeconds. */
+export function untimedHoldEvery(input: Pick<RolloutInput, 'pollSeconds' | 'bakeSeconds'>): number {
+  return Math.max(input.pollSeconds, Math.min(UNTIMED_HOLD_POLL_SECONDS, input.bakeSeconds));
+}
+/** A held Shift, its Bake poll, then HOLD_EVALUATIONS + 1 × (Hold, Evaluate, Decide). */
+export const HOLD_EVENTS_PER_CLOSURE = EVENTS.lambdaTask + (HOLD_EVALUATIONS + 2) * PER_POLL;
+/** A freeze or capacity hold: Shift, Bake poll, Hold wait, Evaluate, Decide every untimedHoldEvery seconds. */
+export function untimedHoldEventsPerHour(input: Pick<RolloutInput, 'pollSeconds' | 'bakeSeconds'>): number {
+  return Math.ceil(3600 / untimedHoldEvery(input)) * (EVENTS.lambdaTask + 2 * PER_POLL);
+}
+
+/** Polls of the watch after the last step (postPromotionSeconds). */
+export function postPromotionPolls(input: Pick<RolloutInput, 'pollSeconds' | 'postPromotionSeconds'>): number {
+  return Math.ceil((input.postPromotionSeconds ?? 0) / input.pollSeconds);
+}
+
+/** Closed stretches a rollout may hold through: each shift at most once (it resumes at the opening and shifts then). */
+export function windowHolds(input: Pick<RolloutInput, 'steps' | 'windows' | 'blackouts'>): number {
+  return (input.windows?.length ?? 0) > 0 || (input.blackouts?.length ?? 0) > 0 ? input.steps.length : 0;
 }
 
 /**

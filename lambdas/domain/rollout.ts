@@ -4,6 +4,7 @@ import type { Decision } from './decide.ts';
 import type { JudgeProgress } from './judge.ts';
 import type { RolloutInput } from './input.ts';
 import type { Plan } from './plan.ts';
+import type { HeldDecision, Hold } from './policy.ts';
 import type { PairWeights } from './weights.ts';
 
 /** A snapshot of the shifted resource: every action exactly as read, plus the forward weights. */
@@ -45,11 +46,13 @@ export interface RolloutState {
   history: { percent: number; startedAt: string; weights: PairWeights }[];
   /** Alarms (state and history) have been judged up to here (ISO, Lambda clock); the next Evaluate reads their history from a little before it. */
   alarmsReadUntil?: string;
-  decision?: Decision;
+  decision?: Decision | HeldDecision;
   /** The judge's test of the step in effect: counts per closed period, the last one added (`through`), the statistic. */
   judge?: JudgeProgress;
   /** Signals already told to Slack under the "notify" response, as `<step index>:<check>` (told once per step). */
   notified?: string[];
+  /** Holding at this step (docs/policy.md): outside the windows, a blackout, a freeze, too little canary capacity. */
+  hold?: Hold;
   approval?: { approvedBy?: string; at?: string };
   /** Set by a Catch (ResultPath $.error): Step Functions' { Error, Cause }. */
   error?: { Error: string; Cause?: string };
@@ -71,7 +74,7 @@ export function afterShift(
 ): RolloutState {
   const step = state.plan.steps[index];
   if (!step) throw new RangeError(`no step ${index} in a plan of ${state.plan.steps.length}`);
-  const { decision: _d, error: _e, ...rest } = state;
+  const { decision: _d, error: _e, hold: _h, ...rest } = state;
   return {
     ...rest,
     position: index,

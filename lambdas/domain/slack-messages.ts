@@ -260,7 +260,8 @@ export type ProgressEvent =
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
   | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
   /** A failing signal whose response is "notify": told, the rollout carries on. */
-  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string };
+  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string }
+  | { kind: 'held'; executionArn: string; percent: number; reason: string };
 
 export function progressMessage(e: ProgressEvent): SlackMessage {
   const name = `\`${escapeText(executionName(e.executionArn))}\``;
@@ -280,6 +281,9 @@ export function progressMessage(e: ProgressEvent): SlackMessage {
       break;
     case 'promoted':
       text = `:white_check_mark: ${name} promoted: 100% on the canary after ${duration(e.durationSeconds)}`;
+      break;
+    case 'held':
+      text = `:double_vertical_bar: ${name} holds before ${e.percent}%, still watching: ${escapeText(e.reason)}`;
       break;
     case 'rolled-back': {
       const restored = Object.entries(e.restored)

@@ -1,9 +1,11 @@
 // Evaluate: after each Bake wait, observe (weights, alarms and their ALARM episodes since the previous
-// read, canary health, the judge's newly closed periods) and let `decide` judge.
+// read, canary health, the judge's newly closed periods) and let `decide` judge. While paused by the
+// policy (docs/policy.md) it watches the same way and says pause (Wait until $.hold.wakeAt) or resume.
 import { historyStart, withEpisodes } from '../domain/alarm-episodes.ts';
 import type { Verdict } from '../domain/checks/check.ts';
-import { decide, type Decision } from '../domain/decide.ts';
+import type { Decision } from '../domain/decide.ts';
 import { judgeSettingsOf } from '../domain/judge-input.ts';
+import { decideWithPostPromotion, whileHeld } from '../domain/policy.ts';
 import { afterDecision, type RolloutState } from '../domain/rollout.ts';
 import { client } from '../providers/clients.ts';
 import { readAlarmHistory, readAlarms } from '../providers/health.ts';
@@ -15,6 +17,8 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   const { target } = state.input;
   const layer = provider(target);
   const readAt = now();
+  // Held before the first shift: nothing has moved yet, so there is nothing to watch.
+  if (state.hold && state.position < 0) return held(state, state.hold, readAt);
   // Executions started before this field existed fall back to the step's start.
   const readUntil = Date.parse(state.alarmsReadUntil ?? state.stepStartedAt ?? state.startedAt);
   const stepStartedAt = Date.parse(state.stepStartedAt ?? state.startedAt);
@@ -30,7 +34,7 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   ]);
   // Episodes that ended before the first shift happened before this rollout moved any traffic.
   const heldFrom = Date.parse(state.history[0]?.startedAt ?? state.stepStartedAt ?? state.startedAt);
-  const decision = decide(
+  const decision = decideWithPostPromotion(
     {
       now: readAt.getTime(),
       alarms: withEpisodes(alarms, changes, heldFrom),
@@ -40,15 +44,26 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     },
     { ...state.input, steps: state.plan.steps },
     { stepIndex: state.position, stepStartedAt, expected: state.expected, pair: layer.sides(target) },
+    state.input.postPromotionSeconds,
   );
   log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason, ...(judged ? { judge: judged.report.verdict } : {}) });
   const notified = await tell(state, decision);
-  return {
-    ...afterDecision(state, decision),
+  const watched: RolloutState = {
+    ...state,
     alarmsReadUntil: readAt.toISOString(),
     ...(judged ? { judge: judged.progress } : {}),
     ...(notified.length ? { notified: [...(state.notified ?? []), ...notified] } : {}),
   };
+  // Paused by the policy: a rollback (or a human hold) is that; otherwise the pause decides (the step has long baked).
+  if (state.hold && decision.action !== 'rollback' && decision.action !== 'hold') return held(watched, state.hold, readAt);
+  return afterDecision(watched, decision);
+}
+
+function held(state: RolloutState, current: NonNullable<RolloutState['hold']>, at: Date): RolloutState {
+  const { decision, hold } = whileHeld(at.getTime(), current, state.input, state.input);
+  log.info('evaluated', { executionArn: state.executionArn, action: decision.action, reason: decision.reason });
+  // resume keeps `next` (the held step) and the hold until Shift moves traffic or holds again.
+  return { ...state, decision, ...(hold ? { hold } : {}) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { alarmsPreflightVerdict } from '../domain/checks/alarms.ts';
 import { canaryHealthVerdict } from '../domain/checks/canary-health.ts';
 import { validateRequest } from '../domain/input.ts';
 import { buildPlan, planShares } from '../domain/plan.ts';
+import { windowTimeoutProblem } from '../domain/policy.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
 import { stickinessProblem } from '../domain/stickiness.ts';
 import { canaryShare } from '../domain/weights.ts';
@@ -30,6 +31,9 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   const checked = validateRequest(event.input, executionLimit > 0 ? { executionTimeoutSeconds: executionLimit } : {});
   if (!checked.ok) throw new InvalidInput(checked.problems);
   const request = checked.input;
+  // Steps held for the windows must still finish before the execution times out (docs/policy.md).
+  const late = windowTimeoutProblem(request, now().getTime(), executionLimit);
+  if (late) throw new InvalidInput([late]);
   const plan = buildPlan(request);
   const layer = provider(request.target);
   const lockKey = layer.lockKey(request.target);

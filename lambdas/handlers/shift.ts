@@ -10,6 +10,7 @@ import { DriftDetected, InsufficientHealthyTargets, RolloutStopped, StepNotRepre
 import type { RolloutStore } from '../providers/store.ts';
 import { notifySafely } from '../providers/notify.ts';
 import { log, logWarn, now, provider as providerOf, store } from './deps.ts';
+import { holdBeforeShift } from './policy-gate.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
   const next = state.next;
@@ -36,6 +37,12 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
   // Stop execution does not stop this Lambda: if the safety net has started restoring, stand down.
   const db = store();
   if (await stopping(db, state.executionArn)) throw new RolloutStopped(`rollout ${state.executionArn} is being rolled back; not shifting to ${step.percent}%`);
+  // Outside a window, a blackout, a freeze, too little canary capacity: hold at this step (issue 14).
+  // A retry whose write already landed has shifted; it is not held back.
+  if (!alreadyApplied) {
+    const held = await holdBeforeShift(state, step.percent, now());
+    if (held) return held;
+  }
   const stickiness = stickinessDuringRollout(state.input.stickiness, state.original.stickiness);
   const applied = await provider.apply({ weights: desired.weights, ...(stickiness ? { stickiness } : {}) });
   if (!alreadyApplied && (await stopping(db, state.executionArn))) {

@@ -8,7 +8,8 @@ export type RolloutEvent =
   | { kind: 'promoted'; executionArn: string; durationSeconds: number }
   | { kind: 'rolled-back'; executionArn: string; reason: string; restored: Record<string, number> }
   /** A failing signal whose response is "notify": told, the rollout carries on. */
-  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string };
+  | { kind: 'notice'; executionArn: string; percent: number; check: string; reason: string }
+  | { kind: 'held'; executionArn: string; percent: number; reason: string };
 
 export interface Notifier {
   notify(event: RolloutEvent, channel: string | undefined): Promise<void>;

@@ -10,10 +10,13 @@
 //   watch#<alarm name>          / <execution ARN> a running rollout watches this alarm (Prepare writes one
 //                                                 per alarm; the rollout's end removes them, TTL = the lock's):
 //                                                 the alarm abort Queries the alarm's partition
+//   freeze                      / freeze         the operators' freeze switch: on/off, who, when, why
+//                                                 (docs/policy.md); operators may write this one item
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LockHeld } from '../errors.ts';
 import { aws } from './aws-errors.ts';
+import type { Freeze } from '../domain/policy.ts';
 import type { ForwardState } from '../domain/rollout.ts';
 import { lookupProvider, type Target } from './traffic/index.ts';
 
@@ -83,6 +86,9 @@ export function createTableInput(TableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+/** The freeze switch's one item: its exact key is what the operator policy may write. */
+export const FREEZE_KEY = { pk: 'freeze', sk: 'freeze' } as const;
 
 /**
  * The lock of the resource a target shifts (its provider's key), or undefined when the target is
@@ -255,6 +261,19 @@ export class RolloutStore {
       .flatMap((o) => o.Items ?? [])
       .map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...entry }) => entry as AuditEntry)
       .sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** The freeze switch; never set = off. */
+  async getFreeze(): Promise<Freeze> {
+    const out = await aws('DynamoDB GetItem (freeze)', () => this.doc.send(new GetCommand({ TableName: this.table, Key: FREEZE_KEY, ConsistentRead: true })));
+    if (!out.Item) return { frozen: false };
+    const { pk: _pk, sk: _sk, ...freeze } = out.Item;
+    return freeze as Freeze;
+  }
+
+  /** Switch the freeze on or off, recording who, when and why (no TTL: it stays until switched). */
+  async setFreeze(freeze: Required<Freeze>): Promise<void> {
+    await aws('DynamoDB PutItem (freeze)', () => this.doc.send(new PutCommand({ TableName: this.table, Item: { ...FREEZE_KEY, ...freeze } })));
   }
 
   async putApproval(record: ApprovalRecord, ttlSeconds: number): Promise<void> {

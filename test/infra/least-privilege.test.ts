@@ -23,7 +23,8 @@ describe('DynamoDB items per role (dynamodb:LeadingKeys)', () => {
       'dynamodb:UpdateItem': ['rollout#*'],
       'dynamodb:DeleteItem': ['lock#*'],
     });
-    expect(itemAccess(statementsOf(t, 'Shift'))).toEqual({ 'dynamodb:GetItem': ['rollout#*'], 'dynamodb:PutItem': ['audit#*'] });
+    // Shift reads the rollout record (stopping?) and exactly the freeze switch's item, with or without Slack.
+    expect(itemAccess(statementsOf(t, 'Shift'))).toEqual({ 'dynamodb:GetItem': ['freeze', 'rollout#*'], 'dynamodb:PutItem': ['audit#*'] });
     expect(itemAccess(statementsOf(t, 'Evaluate'))).toEqual({ 'dynamodb:GetItem': ['rollout#*'] });
     expect(itemAccess(statementsOf(t, 'RequestApproval'))).toEqual({ 'dynamodb:GetItem': ['rollout#*'], 'dynamodb:PutItem': ['approval#*'] });
     for (const id of ['Rollback', 'SafetyNet']) {
@@ -44,12 +45,12 @@ describe('DynamoDB items per role (dynamodb:LeadingKeys)', () => {
     });
   });
 
-  it('the operator policy reads items and Scans, but writes only approval decisions and audit entries', () => {
+  it('the operator policy reads items and Scans, but writes only approval decisions, audit entries and the freeze switch (that one item)', () => {
     const policy = Object.keys(resources(t, 'AWS::IAM::ManagedPolicy'))[0]!;
     const operator = statements(t).filter((s) => s.policy === policy);
     expect(itemAccess(operator)).toEqual({
-      'dynamodb:GetItem': ['approval#*', 'lock#*', 'rollout#*'],
-      'dynamodb:PutItem': ['audit#*'],
+      'dynamodb:GetItem': ['approval#*', 'freeze', 'lock#*', 'rollout#*'],
+      'dynamodb:PutItem': ['audit#*', 'freeze'],
       'dynamodb:UpdateItem': ['approval#*'],
     });
     expect(operator.filter((s) => s.Action.includes('dynamodb:DeleteItem'))).toEqual([]);

@@ -43,6 +43,7 @@ export const elbv2: TrafficProvider<DirectedTarget> = {
   stepWeights: (original, t, percent) => stepWeights(original.weights, t, percent, isNetworkListener(t.listenerArn) ? NLB_SCALE : ELBV2_SCALE),
   shifter: (t) => new Elbv2Shifter(client('elb'), t),
   canaryHealth: (t) => countHealthy(client('elb'), t.canary),
+  stableHealth: (t) => countHealthy(client('elb'), t.stable),
   metrics: (t) =>
     isNetworkListener(t.listenerArn)
       ? undefined // NLB metrics have no per-target-group 5xx: the judge has nothing to compare.

@@ -85,6 +85,8 @@ export interface TrafficProvider<T extends object = object> {
   shifter(target: T): TrafficShifter;
   /** Healthy targets behind the canary, or undefined when the layer has no target health to read. */
   canaryHealth(target: T): Promise<HealthCount | undefined>;
+  /** Healthy targets behind stable, for the capacity gate (docs/policy.md); absent: the layer has no target health, the gate is off. */
+  stableHealth?(target: T): Promise<HealthCount | undefined>;
   /** The judge's metric source, when the layer publishes per-side metrics. */
   metrics?(target: T): MetricSource | undefined;
   /** Problems Prepare refuses with before anything moves (e.g. a bake shorter than twice the DNS TTL). */
