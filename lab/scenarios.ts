@@ -6,8 +6,46 @@ export const SCENARIOS = {
   'breaks-at-20': 'green starts failing once it takes 20% of traffic: rolled back from 20%',
   slow: 'green adds 400 ms to every answer: the p99 alarm rolls it back',
   flapping: 'green fails 50% in 2.5-s bursts every 8 s, each shorter than a poll (default poll 5 s): the ALARM episode between two polls rolls it back',
+  'subtle-errors': 'green answers 2% errors against blue\'s 0.5% (the 5% alarm never fires): the judge rolls it back',
+  'subtle-latency': 'green answers 80 ms slower (p99 +80 ms, under the 250 ms alarm): the judge rolls it back',
+  'shared-outage': 'blue and green both fail 3% for two bakes once green takes traffic, then recover: held (not blamed), then promoted',
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
+
+/** What one service does in a judge scenario: the lab's Fault as data (errors drawn at random, seeded). */
+export interface ServiceMisbehaviour {
+  errorRate?: number;
+  latencyMs?: number;
+}
+
+/** The judge scenarios as data: what the services do, and what the workflow should do about it. */
+export interface JudgeScenario {
+  expected: 'promoted' | 'rolled-back';
+  /** From the start (warm-up included). */
+  blue?: ServiceMisbehaviour;
+  green?: ServiceMisbehaviour;
+  /** Once green takes traffic, both services fail at this rate for `bakes` bake times, then recover. */
+  sharedOutage?: { errorRate: number; bakes: number };
+  /** Right = also held its step through the shared outage (no step advanced while both groups failed). */
+  holds?: boolean;
+}
+
+/** Traffic before the workflow starts, in lab minutes: the judge's baseline of the stable group. */
+export const JUDGE_WARMUP_MINUTES = 5;
+
+export const JUDGE_SCENARIOS: Partial<Record<Scenario, JudgeScenario>> = {
+  'subtle-errors': { expected: 'rolled-back', blue: { errorRate: 0.005 }, green: { errorRate: 0.02 } },
+  'subtle-latency': { expected: 'rolled-back', green: { latencyMs: 80 } },
+  'shared-outage': { expected: 'promoted', sharedOutage: { errorRate: 0.03, bakes: 2 }, holds: true },
+};
+
+/**
+ * Whether the rollout held its step through an outage: no step above `percent` (the canary share when it began)
+ * was set before `until` (epoch ms, when it ended). `steps` are the Shift times and percentages.
+ */
+export function heldThrough(steps: readonly { at: number; percent: number }[], outage: { percent: number; until: number }): boolean {
+  return steps.every((s) => s.at >= outage.until || s.percent <= outage.percent);
+}
 
 /** Seconds between polls when --poll is not given: flapping's bursts (2.5 s) must fit between two polls. */
 export function defaultPollSeconds(scenario: Scenario): number {

@@ -4,13 +4,13 @@
 // - StartTime is rounded down to the minute, periods run from there, a period starts before EndTime (exclusive);
 // - a period without samples has no datapoint (an ALB publishes nothing for a minute without requests, and no
 //   HTTPCode_Target_5XX_Count for a minute without one);
-// - data is stored at one-minute resolution: a Period under 60 (1, 5, 10, 20, 30) still answers per minute, and a
-//   minute appears once it has ended;
+// - data is stored per minute, as an ALB publishes it: a minute counts whole in the period its timestamp falls in
+//   (so a Period under a minute still answers once per minute), and appears once it has ended;
 // - Sum, SampleCount, Average, Minimum, Maximum, pNN.NN and percentile rank PR(lo:hi) (lo exclusive, hi inclusive);
 // - ScanBy (default TimestampDescending), MaxDatapoints (default 100,800) over all queries with NextToken, and
 //   StatusCode PartialData for a query with datapoints left on later pages.
-// The lab may scale time: `minuteMs` real milliseconds stand for one CloudWatch minute (Period 60); timestamps
-// stay real epoch times.
+// The lab may compress time: its ALB publishes every `minuteMs` (the lab minute, 1 s by default) instead of every
+// 60 s. Periods and timestamps stay real seconds, so a judge set to 1-second periods reads one lab minute each.
 import { createHash } from 'node:crypto';
 import { percentile } from '../traffic/metrics.ts';
 import { millis } from './cloudwatch-history.ts';
@@ -34,7 +34,7 @@ export interface PublishedMetric {
 }
 
 export interface MetricDataSource {
-  /** Real milliseconds that stand for one CloudWatch minute: 60,000 = real time; a whole number of seconds. */
+  /** How often the metrics are stored (the lab minute), in ms: 60,000 = as an ALB; a whole number of seconds. */
   readonly minuteMs: number;
   /** Epoch ms: which minutes have ended (and so are published). */
   now(): number;
@@ -118,12 +118,17 @@ function datapoints(source: MetricDataSource, q: Query, startMs: number, endMs: 
   const minute = source.minuteMs;
   const published = source.metric(q.metric);
   if (!published || (q.unit !== undefined && q.unit !== published.unit)) return [];
-  const periodMs = (Math.max(q.period, 60) / 60) * minute;
-  // Minutes stamped before EndTime count whole; only ended minutes are published.
-  const limit = Math.min(Math.ceil(endMs / minute) * minute, Math.floor(asOf / minute) * minute);
+  const onMinute = (ms: number) => Math.ceil(ms / minute) * minute;
+  // CloudWatch rounds StartTime down to the minute (to 5/10/20/30 s for those periods), then to what is stored.
+  const align = Math.min(q.period, 60) * 1000;
+  const first = Math.floor((Math.floor(startMs / align) * align) / minute) * minute;
+  // A minute counts whole in the period its timestamp falls in, if stamped before EndTime and already ended.
+  const limit = Math.min(onMinute(endMs), Math.floor(asOf / minute) * minute);
   const points: { at: number; value: number }[] = [];
-  for (let at = Math.floor(startMs / minute) * minute; at < endMs && at < limit; at += periodMs) {
-    const samples = published.samples(at, Math.min(at + periodMs, limit));
+  for (let at = first; at < endMs && onMinute(at) < limit; at += q.period * 1000) {
+    const from = onMinute(at);
+    const to = Math.min(onMinute(at + q.period * 1000), limit);
+    const samples = from < to ? published.samples(from, to) : [];
     if (samples.length > 0) points.push({ at, value: statistic(q.stat, samples) });
   }
   return points;

@@ -9,6 +9,7 @@
 // datapoints count as not breaching). Reason, timestamp and a history item change only on transitions.
 import type { AlarmRecord, AlarmSource, AlarmStateValue } from '../aws/cloudwatch-api.ts';
 import type { AlarmHistoryRecord, AlarmHistorySource } from '../aws/cloudwatch-history.ts';
+import { ALB_NAMESPACE as NAMESPACE, loadBalancerDimension, targetGroupDimension } from './alb-metric-data.ts';
 import type { TrafficMetrics, WindowStats } from './metrics.ts';
 
 export interface MetricAlarmDefinition {
@@ -68,8 +69,6 @@ interface Datapoint {
   /** In CloudWatch's unit (a ratio, or seconds for response time); undefined = missing. */
   value: number | undefined;
 }
-
-const NAMESPACE = 'AWS/ApplicationELB';
 
 export class LabAlarms implements AlarmSource, AlarmHistorySource {
   private readonly status = new Map<string, AlarmStatus>();
@@ -246,8 +245,8 @@ export class LabAlarms implements AlarmSource, AlarmHistorySource {
 
 /** The metric part of a MetricAlarm as CloudWatch would show an ALB target-group alarm. */
 function metricShape(def: MetricAlarmDefinition): Record<string, unknown> {
-  const Dimensions = [{ Name: 'TargetGroup', Value: def.targetGroup.split(':').at(-1) }];
-  if (def.loadBalancer) Dimensions.push({ Name: 'LoadBalancer', Value: def.loadBalancer.split(':loadbalancer/')[1] });
+  const Dimensions = [{ Name: 'TargetGroup', Value: targetGroupDimension(def.targetGroup) }];
+  if (def.loadBalancer) Dimensions.push({ Name: 'LoadBalancer', Value: loadBalancerDimension(def.loadBalancer) });
   const common = {
     EvaluationPeriods: def.evaluationPeriods,
     DatapointsToAlarm: def.datapointsToAlarm ?? def.evaluationPeriods,

@@ -11,7 +11,7 @@ import type { TrafficMetrics } from './metrics.ts';
 
 export const ALB_NAMESPACE = 'AWS/ApplicationELB';
 
-/** The seconds of lab time that stand for one CloudWatch minute unless told otherwise (time-scaled like the bakes). */
+/** How often the lab ALB publishes its metrics unless told otherwise: every second (an ALB: every 60 s), time-scaled like the bakes. */
 export const DEFAULT_LAB_MINUTE_SECONDS = 1;
 
 type Counts = ReturnType<TrafficMetrics['between']>;
@@ -27,7 +27,7 @@ export const targetGroupDimension = (arn: string): string => arn.split(':').at(-
 export const loadBalancerDimension = (arn: string): string => (arn.split(':loadbalancer/')[1] ?? arn.split(':listener/')[1] ?? arn).split('/').slice(0, 3).join('/');
 
 export interface AlbMetricDataOptions {
-  /** Lab seconds per CloudWatch minute (default DEFAULT_LAB_MINUTE_SECONDS; 60 = real time). A whole number ≥ 1. */
+  /** The lab minute: seconds between two published datapoints (default DEFAULT_LAB_MINUTE_SECONDS; 60 = as an ALB). A whole number ≥ 1. */
   minuteSeconds?: number;
 }
 

@@ -171,21 +171,29 @@ describe.each(protocols)('GetMetricData over %s with the SDK', (_name, protocol)
 });
 
 describe('the lab minute (time scaling)', () => {
-  it('with a 1-second lab minute, Period 60 answers per second, stamped at real times; the running second is not published', async () => {
+  it('with a 1-second lab minute the ALB publishes every second: Period 1 reads one lab minute, Period 5 five; the running second is not published', async () => {
     let clock = t0;
     const scaled = new TrafficMetrics(() => clock);
-    for (const [ms, status] of [[100, 200], [900, 500], [1500, 200], [3200, 200], [4100, 500]] as const) {
+    for (const [ms, status] of [[100, 200], [900, 500], [1500, 200], [3200, 200], [4100, 500], [5200, 200], [6300, 200]] as const) {
       clock = t0 + ms;
       scaled.record(lab.greenArn, status, 10);
     }
-    clock = t0 + 4_500;
+    clock = t0 + 6_500;
     const small = await startCloudWatchApi({ describeAlarms: () => ({ metricAlarms: [], compositeAlarms: [] }) }, { throttle: false, metricData: albMetricData(scaled, () => lab.model.describeTargetGroups({}), { minuteSeconds: 1 }) });
     const cw = new CloudWatchClient({ region: 'us-east-1', endpoint: small.url, credentials, maxAttempts: 1 });
+    const withPeriod = (q: MetricDataQuery, Period: number) => ({ ...q, MetricStat: { ...q.MetricStat!, Period } });
     try {
-      const out = await cw.send(new GetMetricDataCommand({ ...window, ScanBy: 'TimestampAscending', MetricDataQueries: [query('n', 'RequestCount', 'Sum'), query('x', 'HTTPCode_Target_5XX_Count', 'Sum')] }));
+      const out = await cw.send(
+        new GetMetricDataCommand({
+          ...window,
+          ScanBy: 'TimestampAscending',
+          MetricDataQueries: [withPeriod(query('n', 'RequestCount', 'Sum'), 1), withPeriod(query('x', 'HTTPCode_Target_5XX_Count', 'Sum'), 1), withPeriod(query('five', 'RequestCount', 'Sum'), 5)],
+        }),
+      );
       expect(out.MetricDataResults?.map((r) => [r.Id, r.Timestamps?.map((d) => d.getTime() - t0), r.Values])).toEqual([
-        ['n', [0, 1000, 3000], [2, 1, 1]],
-        ['x', [0], [1]],
+        ['n', [0, 1000, 3000, 4000, 5000], [2, 1, 1, 1, 1]],
+        ['x', [0, 4000], [1, 1]],
+        ['five', [0, 5000], [5, 1]],
       ]);
     } finally {
       cw.destroy();
