@@ -13,7 +13,9 @@ import { shortName } from '../lambdas/providers/traffic.ts';
 import { createLabAlb } from './aws/alb-model.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startElbv2Api } from './aws/elbv2-api.ts';
+import { startJudgeScenario } from './judge-scenario.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
+import { albMetricData, DEFAULT_LAB_MINUTE_SECONDS } from './traffic/alb-metric-data.ts';
 import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
 import { startBursts, type Bursts } from './traffic/bursts.ts';
 import { startLoad } from './traffic/loadgen.ts';
@@ -23,7 +25,7 @@ import { startServices } from './traffic/services.ts';
 import type { TimelinePoint } from './traffic/metrics.ts';
 
 export { SCENARIOS, defaultPollSeconds, type Scenario } from './scenarios.ts';
-import type { Scenario } from './scenarios.ts';
+import { JUDGE_ALARM_PERIOD_SECONDS, JUDGE_SCENARIOS, type Scenario } from './scenarios.ts';
 
 export interface LabOptions {
   scenario: Scenario;
@@ -46,6 +48,10 @@ export interface LabOptions {
    * `targetGroups: [blue, green]` and Prepare picks the direction: blue → green, then green → blue, …
    */
   releases?: number;
+  /** The lab minute: seconds between two datapoints of the lab ALB's metrics (default 1; 60 = as an ALB). */
+  minuteSeconds?: number;
+  /** Seeds the judge scenarios' random errors (default 1). */
+  seed?: number;
 }
 
 export interface LabReport {
@@ -79,6 +85,8 @@ export interface LabReport {
   rejected?: { at: number; step: number; by: string };
   /** Approvals answered "yes", for the timeline. */
   approved?: { at: number; step: number; by: string }[];
+  /** Judge scenario shared-outage: when both groups failed, from which canary share, until when (epoch ms). */
+  outage?: { from: number; until: number; percent: number };
   /** With `releases` > 1: each release's direction as Prepare chose it, and its outcome. */
   releases?: { direction: string; outcome: 'promoted' | 'rolled-back' | 'failed' }[];
   timeline: {
@@ -97,6 +105,9 @@ export const LAB_ALARMS = ['web-green-5xx', 'web-green-p99'];
 export async function runLab(options: LabOptions): Promise<LabReport> {
   const print = options.print;
   const services = await startServices();
+  const minuteSeconds = options.minuteSeconds ?? DEFAULT_LAB_MINUTE_SECONDS;
+  const judged = startJudgeScenario(options.scenario, services, { seed: options.seed ?? 1, minuteSeconds, bakeSeconds: options.bakeSeconds, print });
+  const judgedAlarms = JUDGE_SCENARIOS[options.scenario] ? { periodSeconds: JUDGE_ALARM_PERIOD_SECONDS } : {};
   const lab = createLabAlb({ bluePort: Number(new URL(services.blue.url).port), greenPort: Number(new URL(services.green.url).port) });
   const metrics = new TrafficMetrics();
   const proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url }, metrics });
@@ -105,15 +116,15 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const alternating = (options.releases ?? 1) > 1 ? ({ treatMissingData: 'notBreaching' } as const) : {};
   const alarms = new LabAlarms(metrics, [
     // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
-    { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating },
+    { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating, ...judgedAlarms },
     { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
-    { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating },
+    { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating, ...judgedAlarms },
     { name: 'web-blue-p99', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
   ]);
   // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.
   alarms.start();
   const elbApi = await startElbv2Api(lab.model);
-  const cwApi = await startCloudWatchApi(alarms);
+  const cwApi = await startCloudWatchApi(alarms, { metricData: albMetricData(metrics, () => lab.model.describeTargetGroups({}), { minuteSeconds }) });
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
@@ -152,6 +163,10 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const plannedSeconds = options.steps.length * options.bakeSeconds * releases;
   const load = startLoad({ url: proxy.url, ratePerSecond: options.rate, durationMs: (plannedSeconds + 120) * 1000, concurrency: 32 });
 
+  if (judged) {
+    print(`  warm-up: ${judged.warmupMs / 1000} s of traffic before the rollout (the judge's baseline of blue)`);
+    await new Promise((resolve) => setTimeout(resolve, judged.warmupMs));
+  }
   let faultAt: number | undefined;
   let bursts: Bursts | undefined;
   const injectFault = () => {
@@ -165,6 +180,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   };
   const watchForFault = () => {
     const share = greenShare(proxy.weights(), lab);
+    if (judged) return void (faultAt ??= judged.watch(share));
     const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
     if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
   };
@@ -236,7 +252,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const finalWeights = proxy.weights();
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
   // A rejected approval means "roll back", whatever green does.
-  const expected = options.scenario === 'healthy' && !rejected ? 'promoted' : 'rolled-back';
+  const expected = rejected ? 'rolled-back' : (judged?.plan.expected ?? (options.scenario === 'healthy' ? 'promoted' : 'rolled-back'));
   if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
   const steps = events
     .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
@@ -249,7 +265,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     scenario: options.scenario,
     expected,
     outcome,
-    correct: outcome === expected && endsRight,
+    correct: outcome === expected && endsRight && (rejected !== undefined || (judged?.right(steps) ?? true)),
     cause: result.status === 'FAILED' ? result.cause : undefined,
     startedAt,
     durationMs: finishedAt - startedAt,
@@ -266,6 +282,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     targets: { blueArn: lab.blueArn, greenArn: lab.greenArn },
     ...(releases > 1 ? { releases: released } : {}),
     ...(rejected ? { rejected } : {}),
+    ...(judged?.outage() ? { outage: judged.outage() } : {}),
     approved,
     timeline: {
       blue: metrics.timeline(lab.blueArn),

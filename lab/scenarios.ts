@@ -28,15 +28,28 @@ export interface JudgeScenario {
   sharedOutage?: { errorRate: number; bakes: number };
   /** Right = also held its step through the shared outage (no step advanced while both groups failed). */
   holds?: boolean;
+  /**
+   * The lab's defaults for it (flags given on the command line win): a statistical test needs canary requests,
+   * so the first step is 10% of 400 req/s, and each bake is long enough for a few hundred of them.
+   */
+  defaults: { steps: number[]; bakeSeconds: number; rate: number };
 }
+
+const JUDGE_DEFAULTS = { steps: [10, 50, 100], bakeSeconds: 10, rate: 400 };
+
+/**
+ * The alarms' period in judge scenarios (seconds, i.e. lab minutes): long enough that a 5% alarm over 3% or 2%
+ * errors does not fire on the noise of a few dozen requests, as it would not over a real ALB minute.
+ */
+export const JUDGE_ALARM_PERIOD_SECONDS = 10;
 
 /** Traffic before the workflow starts, in lab minutes: the judge's baseline of the stable group. */
 export const JUDGE_WARMUP_MINUTES = 5;
 
 export const JUDGE_SCENARIOS: Partial<Record<Scenario, JudgeScenario>> = {
-  'subtle-errors': { expected: 'rolled-back', blue: { errorRate: 0.005 }, green: { errorRate: 0.02 } },
-  'subtle-latency': { expected: 'rolled-back', green: { latencyMs: 80 } },
-  'shared-outage': { expected: 'promoted', sharedOutage: { errorRate: 0.03, bakes: 2 }, holds: true },
+  'subtle-errors': { expected: 'rolled-back', blue: { errorRate: 0.005 }, green: { errorRate: 0.02 }, defaults: JUDGE_DEFAULTS },
+  'subtle-latency': { expected: 'rolled-back', green: { latencyMs: 80 }, defaults: JUDGE_DEFAULTS },
+  'shared-outage': { expected: 'promoted', sharedOutage: { errorRate: 0.03, bakes: 2 }, holds: true, defaults: JUDGE_DEFAULTS },
 };
 
 /**
