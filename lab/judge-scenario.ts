@@ -26,6 +26,26 @@ export interface JudgeScenarioOptions {
   now?: () => number;
 }
 
+/** CloudWatch's periods: 1, 5, 10, 20, 30 s or a multiple of 60. */
+const cloudWatchPeriodAtLeast = (seconds: number) => [1, 5, 10, 20, 30].find((p) => p >= seconds) ?? Math.ceil(seconds / 60) * 60;
+
+/**
+ * The judge's settings in the lab (the input's `judge`): its period is the lab minute, and so are the settle time
+ * and the warm-up; the baseline is the warm-up's traffic; the bake may be extended twice over. Outside the judge
+ * scenarios a step sees the few requests of a time-compressed bake (1% of 200 req/s for 6 s = 12), so the
+ * minimum before an open test may pass is 10 there (the judge's default, 100, in the judge scenarios).
+ */
+export function labJudgeSettings(scenario: Scenario, minuteSeconds: number, bakeSeconds: number): Record<string, number> {
+  return {
+    periodSeconds: minuteSeconds,
+    settleSeconds: minuteSeconds,
+    warmupSeconds: minuteSeconds,
+    maxExtendSeconds: 2 * bakeSeconds,
+    baselineSeconds: cloudWatchPeriodAtLeast(JUDGE_WARMUP_MINUTES * minuteSeconds),
+    ...(JUDGE_SCENARIOS[scenario] ? {} : { minCanaryRequests: 10 }),
+  };
+}
+
 /** Start a judge scenario on `services` (undefined: not a judge scenario, nothing done). */
 export function startJudgeScenario(scenario: Scenario, services: { blue: Service; green: Service }, options: JudgeScenarioOptions): JudgeScenarioRun | undefined {
   const plan = JUDGE_SCENARIOS[scenario];

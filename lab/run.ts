@@ -117,9 +117,9 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const alarms = new LabAlarms(metrics, [
     // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
     { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating, ...judgedAlarms },
-    { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...judgedAlarms },
     { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating, ...judgedAlarms },
-    { name: 'web-blue-p99', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 },
+    { name: 'web-blue-p99', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...judgedAlarms },
   ]);
   // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.
   alarms.start();

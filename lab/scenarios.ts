@@ -39,7 +39,8 @@ const JUDGE_DEFAULTS = { steps: [10, 50, 100], bakeSeconds: 10, rate: 400 };
 
 /**
  * The alarms' period in judge scenarios (seconds, i.e. lab minutes): long enough that a 5% alarm over 3% or 2%
- * errors does not fire on the noise of a few dozen requests, as it would not over a real ALB minute.
+ * errors, or a 250 ms p99 alarm over an 80 ms slower canary, does not fire on the noise of a few dozen requests
+ * (a p99 of 40 samples is nearly their maximum), as it would not over a real ALB minute.
  */
 export const JUDGE_ALARM_PERIOD_SECONDS = 10;
 

@@ -1,7 +1,7 @@
 // The lab's fault model (what a service answers under a fault, no sockets), the seeded source the judge
 // scenarios draw errors from, the judge scenarios table, and the "held through the outage" rule.
 import { describe, expect, it } from 'vitest';
-import { startJudgeScenario } from '../../lab/judge-scenario.ts';
+import { labJudgeSettings, startJudgeScenario } from '../../lab/judge-scenario.ts';
 import { heldThrough, JUDGE_SCENARIOS, SCENARIOS } from '../../lab/scenarios.ts';
 import { seededRandom } from '../../lab/traffic/random.ts';
 import { FaultModel, type Fault, type Service } from '../../lab/traffic/services.ts';
@@ -116,5 +116,12 @@ describe('judge scenarios', () => {
     expect(outage?.right([{ at: 2_000, percent: 10 }, { at: 23_000, percent: 50 }])).toBe(true);
 
     expect(startJudgeScenario('healthy', services, { seed: 3, minuteSeconds: 1, bakeSeconds: 10, print: () => {} })).toBeUndefined();
+  });
+
+  it('labJudgeSettings: the judge in lab minutes, with a baseline window CloudWatch accepts as one period', () => {
+    expect(labJudgeSettings('subtle-errors', 1, 10)).toEqual({ periodSeconds: 1, settleSeconds: 1, warmupSeconds: 1, maxExtendSeconds: 20, baselineSeconds: 5 });
+    expect(labJudgeSettings('healthy', 1, 6)).toEqual({ periodSeconds: 1, settleSeconds: 1, warmupSeconds: 1, maxExtendSeconds: 12, baselineSeconds: 5, minCanaryRequests: 10 });
+    expect(labJudgeSettings('subtle-errors', 5, 10).baselineSeconds).toBe(30);
+    expect(labJudgeSettings('subtle-errors', 60, 600).baselineSeconds).toBe(300);
   });
 });
