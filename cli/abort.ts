@@ -5,9 +5,9 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
-import { AlbShifter } from '../lambdas/providers/alb.ts';
 import { RolloutStore, type RolloutRecord } from '../lambdas/providers/store.ts';
-import { pairOf } from '../lambdas/providers/traffic.ts';
+import { pairOf } from '../lambdas/providers/traffic/index.ts';
+import { shifterFor } from './live.ts';
 import { caller } from './approve.ts';
 import type { Context } from './context.ts';
 import { weightsLine, whereOf } from './format.ts';
@@ -67,7 +67,7 @@ export async function abort(ctx: Context, executionArn: string, opts: AbortOptio
     let weights: Record<string, number> | undefined;
     let readError: string | undefined;
     try {
-      weights = (await new AlbShifter(clients.elb, record.target).read()).weights;
+      weights = (await shifterFor(clients, record.target).read()).weights;
     } catch (err) {
       readError = `${(err as Error).name}: ${(err as Error).message}`;
     }
@@ -99,7 +99,7 @@ export async function abort(ctx: Context, executionArn: string, opts: AbortOptio
 }
 
 function split(record: RolloutRecord, weights: Record<string, number>): string {
-  return formatSplit(pairOf({ actions: [], weights }, record.target));
+  return formatSplit(pairOf(weights, record.target));
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -1,7 +1,8 @@
 // Small human-format helpers shared by the commands. Durations go through the domain's humanSeconds.
+import { isUndirected } from '../lambdas/domain/input.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
-import type { PairTarget } from '../lambdas/domain/input.ts';
-import { shortName, type TrafficTarget } from '../lambdas/providers/traffic.ts';
+import { directionText, targetLabel, type Target } from '../lambdas/providers/traffic/index.ts';
+import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 
 /** A duration rounded to what a person reads at a glance: 45s, 7m, 90m, 3h. */
 export function roughly(seconds: number): string {
@@ -21,27 +22,21 @@ export function clockTime(ms: number | Date): string {
   return new Date(ms).toISOString().slice(11, 19) + 'Z';
 }
 
-/** `arn:…:listener/app/web/50dc…/f2f7…` → `app/web/50dc…/f2f7…`. */
-export function listenerName(arn: string): string {
-  const i = arn.indexOf(':listener/');
-  return i >= 0 ? arn.slice(i + ':listener/'.length) : arn;
-}
-
-/** `listener app/web/…` or `rule app/web/…/9683…`: what a rollout shifts. */
-export function whereOf(target: Pick<TrafficTarget, 'listenerArn' | 'ruleArn'>): string {
-  return target.ruleArn ? `rule ${target.ruleArn.replace(/^.*:listener-rule\//, '')}` : `listener ${listenerName(target.listenerArn)}`;
+/** `listener app/web/…`, `rule app/web/…/9683…`, `record api.example.com A`: what a rollout shifts, in its provider's words. */
+export function whereOf(target: Target): string {
+  return targetLabel(target);
 }
 
 /** What a targetGroups input says about its direction until Prepare has read the weights. */
 export const DIRECTION_AT_START = 'direction: decided at start from live weights';
 
 /** `listener app/web/…: blue → green`, or `…: blue ↔ green (direction: decided at start from live weights)`. */
-export function targetLine(target: TrafficTarget | PairTarget): string {
-  if ('targetGroups' in target) return `${whereOf(target)}: ${target.targetGroups.map(shortName).join(' ↔ ')} (${DIRECTION_AT_START})`;
-  return `${whereOf(target)}: ${shortName(target.stable)} → ${shortName(target.canary)}`;
+export function targetLine(target: Target): string {
+  if (isUndirected(target)) return `${whereOf(target)}: ${directionText(target)} (${DIRECTION_AT_START})`;
+  return `${whereOf(target)}: ${directionText(target)}`;
 }
 
-/** `blue 9, green 1` for every target group of the forward action. */
+/** `blue 9, green 1` for every side (a target group ARN shortened to its name; other ids as they are). */
 export function weightsLine(weights: Record<string, number>): string {
   const entries = Object.entries(weights);
   return entries.length === 0 ? 'no forward action' : entries.map(([arn, w]) => `${shortName(arn)} ${w}`).join(', ');

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { validateInput, validateRequest, type RolloutRequest } from '../lambdas/domain/input.ts';
-import { shortName } from '../lambdas/providers/traffic.ts';
+import { providerOf } from '../lambdas/providers/traffic/index.ts';
 import { CliError, EXIT } from './io.ts';
 
 /** Flags that set input fields (they override the file's values). */
@@ -108,16 +108,13 @@ export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** `web-green-20261122-1005-ab12`: load balancer, canary target group, UTC start minute, random suffix. */
 export function executionName(input: RolloutRequest, now: number, random: () => number): string {
-  const lb = /:listener\/(?:app|net|gwy)\/([^/]+)\//.exec(input.target.listenerArn)?.[1] ?? 'rollout';
   const iso = new Date(now).toISOString();
   const stamp = `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 16).replace(':', '')}`;
   const suffix = Math.floor(random() * 0x10000)
     .toString(16)
     .padStart(4, '0');
   const clean = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-');
-  // A targetGroups input has no canary until Prepare: name the pair.
-  const canary = 'targetGroups' in input.target ? input.target.targetGroups.map(shortName).join('-') : shortName(input.target.canary);
-  const head = `${clean(lb)}-${clean(canary)}`.slice(0, 80 - stamp.length - suffix.length - 2).replace(/-+$/, '');
+  const head = clean(providerOf(input.target).nameHint(input.target)).slice(0, 80 - stamp.length - suffix.length - 2).replace(/-+$/, '');
   return `${head}-${stamp}-${suffix}`;
 }
 

@@ -1,7 +1,8 @@
 // `list`: running and recent rollouts of the state machine, grouped by the listener (or rule) they
 // shift, so "is anyone shifting web right now?" is one command.
 import { DescribeExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
-import { shortName } from '../lambdas/providers/traffic.ts';
+import { lockKeyFor } from '../lambdas/providers/store.ts';
+import { lookupProvider, type Target } from '../lambdas/providers/traffic/index.ts';
 import type { Context } from './context.ts';
 import { listExecutions } from './execution.ts';
 import { columns, roughly, timestamp, whereOf } from './format.ts';
@@ -17,6 +18,8 @@ interface Row {
   stoppedAt?: string | undefined;
   stable?: string | undefined;
   canary?: string | undefined;
+  /** `blue → green`, in the provider's words. */
+  direction?: string | undefined;
 }
 
 interface Group {
@@ -42,11 +45,13 @@ export async function list(ctx: Context, limit: number): Promise<number> {
   const groups = new Map<string, Group>();
   for (const { e, d } of described) {
     const target = targetOf(d.input);
-    const key = target?.ruleArn ?? target?.listenerArn ?? '';
+    // Grouped by the resource the rollouts shift (the provider's lock): rollouts of one group never overlap.
+    const key = target?.raw ? (lockKeyFor(target.raw) ?? '') : '';
+    const named = target?.raw && lookupProvider(target.raw).ok && key !== '';
     const group =
       groups.get(key) ??
       ({
-        shifts: target?.listenerArn ? whereOf({ listenerArn: target.listenerArn, ruleArn: target.ruleArn }) : '(input names no listener)',
+        shifts: named ? whereOf(target.raw as Target) : '(input names no target)',
         listenerArn: target?.listenerArn,
         ruleArn: target?.ruleArn,
         executions: [],
@@ -74,7 +79,7 @@ export async function list(ctx: Context, limit: number): Promise<number> {
         r.name,
         timestamp(Date.parse(r.startedAt)),
         r.stoppedAt ? `took ${roughly((Date.parse(r.stoppedAt) - Date.parse(r.startedAt)) / 1000)}` : `running ${roughly((now - Date.parse(r.startedAt)) / 1000)}`,
-        r.stable && r.canary ? `${shortName(r.stable)} → ${shortName(r.canary)}` : '',
+        r.direction ?? '',
       ]),
     ),
   );
@@ -97,16 +102,21 @@ function row(e: ExecutionListItem, target: ReturnType<typeof targetOf>): Row {
     ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),
     stable: target?.stable,
     canary: target?.canary,
+    direction: target?.direction,
   };
 }
 
-function targetOf(input: string | undefined): { listenerArn?: string; ruleArn?: string; stable?: string; canary?: string } | undefined {
+function targetOf(input: string | undefined): { raw: Record<string, unknown>; listenerArn?: string; ruleArn?: string; stable?: string; canary?: string; direction?: string } | undefined {
   try {
     const parsed = JSON.parse(input ?? '') as { target?: Record<string, unknown> };
     const t = parsed?.target;
     if (!t || typeof t !== 'object') return undefined;
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    return { listenerArn: str(t.listenerArn), ruleArn: str(t.ruleArn), stable: str(t.stable), canary: str(t.canary) };
+    const found = lookupProvider(t);
+    const p = found.ok ? found.provider : undefined;
+    const direction =
+      p && typeof t.stable === 'string' && typeof t.canary === 'string' ? `${p.sideName(t.stable)} → ${p.sideName(t.canary)}` : undefined;
+    return { raw: t, listenerArn: str(t.listenerArn), ruleArn: str(t.ruleArn), stable: str(t.stable), canary: str(t.canary), ...(direction ? { direction } : {}) };
   } catch {
     return undefined;
   }

@@ -1,10 +1,11 @@
-// What is true right now, read the same way the handlers read it: the listener's weights
-// (AlbShifter), alarm states (readAlarms), and pending approvals in the rollout table.
+// What is true right now, read the same way the handlers read it: the target's weights (its
+// provider's shifter), alarm states (readAlarms), and pending approvals in the rollout table.
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlarmObservation } from '../lambdas/domain/decide.ts';
-import { AlbShifter } from '../lambdas/providers/alb.ts';
+import { setClients } from '../lambdas/providers/clients.ts';
 import { readAlarms } from '../lambdas/providers/health.ts';
-import type { TrafficTarget } from '../lambdas/providers/traffic.ts';
+import { providerOf, type Target } from '../lambdas/providers/traffic/index.ts';
+import type { TrafficShifter } from '../lambdas/providers/traffic/provider.ts';
 import type { CliClients } from './io.ts';
 
 export type Readout<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -22,9 +23,18 @@ export interface Live {
 }
 
 /** Listener weights and alarms; a failed read is shown, not fatal (status must work mid-incident). */
-export async function readLive(clients: CliClients, target: TrafficTarget, alarms: readonly string[]): Promise<Live> {
+/**
+ * The target's shifter with the CLI's clients (region from the ARN or --region). Providers take
+ * their clients from the handlers' injection point; the CLI is one process, so it sets them there.
+ */
+export function shifterFor(clients: CliClients, target: Target): TrafficShifter {
+  setClients({ elb: clients.elb, cloudwatch: clients.cloudwatch });
+  return providerOf(target).shifter(target);
+}
+
+export async function readLive(clients: CliClients, target: Target, alarms: readonly string[]): Promise<Live> {
   const [weights, states] = await Promise.all([
-    readout(async () => (await new AlbShifter(clients.elb, target).read()).weights),
+    readout(async () => (await shifterFor(clients, target).read()).weights),
     readout(() => readAlarms(clients.cloudwatch, alarms)),
   ]);
   return { weights, alarms: states };

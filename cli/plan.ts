@@ -1,13 +1,13 @@
 // `plan`: what a rollout will do, from the domain's buildPlan. Needs no AWS; with --read-listener it
 // also reads the forward action and shows every target group's share at each step.
-import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT, isPairTarget, type RolloutInput, type RolloutRequest } from '../lambdas/domain/input.ts';
+import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT, isUndirected, type RolloutInput, type RolloutRequest } from '../lambdas/domain/input.ts';
 import { holdSeconds, planShares, type Plan } from '../lambdas/domain/plan.ts';
 import type { ForwardState } from '../lambdas/domain/rollout.ts';
 import { describeShares, sharesOf } from '../lambdas/domain/shares.ts';
 import { stickinessProblem, stickinessRisk } from '../lambdas/domain/stickiness.ts';
 import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
-import { shortName } from '../lambdas/providers/traffic.ts';
+import { providerOf } from '../lambdas/providers/traffic/index.ts';
 import { columns, roughly, targetLine, weightsLine, whereOf } from './format.ts';
 import { CliError, EXIT } from './io.ts';
 
@@ -18,7 +18,9 @@ const INSUFFICIENT_DATA = { fail: 'roll back', ignore: 'treated as OK', wait: 'h
  * cannot keep the other target groups' shares, or a sticky action the input does not handle.
  */
 export function checkAgainstListener(input: RolloutInput, plan: Plan, current: ForwardState): void {
-  const problems = planShares(plan, current.weights, input.target).flatMap((r) => (r.ok ? [] : [r.reason]));
+  const layer = providerOf(input.target);
+  const problems = planShares(plan, (percent) => layer.stepWeights(current, input.target, percent)).flatMap((r) => (r.ok ? [] : [r.reason]));
+  problems.push(...(layer.preflight?.(input.target, current, input) ?? []));
   const sticky = stickinessProblem(input.stickiness, current.stickiness, whereOf(input.target));
   if (sticky) problems.push(sticky);
   if (problems.length > 0) throw new CliError(`this rollout would be refused at Prepare:\n- ${problems.join('\n- ')}`, EXIT.USAGE);
@@ -27,13 +29,19 @@ export function checkAgainstListener(input: RolloutInput, plan: Plan, current: F
 /** With `current` (the listener read), a `targetGroups` input must already carry its direction (directedInput). */
 export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardState): string[] {
   // targetGroups: which group is stable is only known at start (the one taking all the traffic).
-  const pair = isPairTarget(input.target);
-  const stable = isPairTarget(input.target) ? 'stable' : shortName(input.target.stable);
-  const canary = isPairTarget(input.target) ? 'canary' : shortName(input.target.canary);
-  const shares = current && !isPairTarget(input.target) ? planShares(plan, current.weights, input.target) : undefined;
+  const pair = isUndirected(input.target);
+  const layer = providerOf(input.target);
+  const sides = pair ? undefined : layer.sides(input.target);
+  const stable = sides ? layer.sideName(sides.stable) : 'stable';
+  const canary = sides ? layer.sideName(sides.canary) : 'canary';
+  // ELBv2 without a read shows the pair's 0–999 weights; another layer shows its own scale from a
+  // start with all of the pair's traffic on stable.
+  const start = current ?? (sides && layer.type !== 'elbv2' ? { actions: [], weights: { [sides.stable]: 1, [sides.canary]: 0 } } : undefined);
+  const shares = start && sides ? planShares(plan, (percent) => layer.stepWeights(start, input.target, percent)) : undefined;
+  const notes = layer.notes?.(input.target, current) ?? [];
   const rows = shares
     ? [
-        ['step', 'canary', 'ALB weights', 'shares of all traffic', 'first'],
+        ['step', 'canary', layer.type === 'elbv2' ? 'ALB weights' : 'weights', 'shares of all traffic', 'first'],
         ...plan.steps.map((s, i) => {
           const r = shares[i];
           return [String(s.index + 1), `${s.percent}%`, r?.ok ? weightsLine(r.weights) : 'not representable', r?.ok ? describeShares(r.shares) : '', s.approval ? 'approval' : ''];
@@ -52,7 +60,8 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
     ...(pair ? [`  the target group taking all of the pair's traffic at start is stable, the other the canary; a split pair is refused`] : []),
     '',
     ...columns(rows).map((l) => `  ${l}`),
-    ...(current ? [] : ['', `  shares     pair weights only; a forward action with other target groups is scaled so they keep their share (±0.1 pp): --read-listener shows it`]),
+    ...(current || layer.type !== 'elbv2' ? [] : ['', `  shares     pair weights only; a forward action with other target groups is scaled so they keep their share (±0.1 pp): --read-listener shows it`]),
+    ...notes.map((n, i) => `  ${i === 0 ? 'layer      ' : '           '}${n}`),
     '',
     `  bake       ${humanSeconds(plan.bakeSeconds)} per step, checked every ${humanSeconds(plan.pollSeconds)} (${plan.pollsPerStep} polls per step)`,
     `  alarms     ${input.alarms.length ? input.alarms.join(', ') : 'none (only target health and drift are watched)'}${input.alarms.length ? `; INSUFFICIENT_DATA: ${INSUFFICIENT_DATA[input.insufficientData]}${holdSeconds(input) ? `, at most ${humanSeconds(holdSeconds(input))} past the bake, then roll back` : ''}` : ''}`,

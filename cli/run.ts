@@ -15,8 +15,8 @@ import { lab } from './lab.ts';
 import { list } from './list.ts';
 import { checkAgainstListener, planJson, renderPlan } from './plan.ts';
 import { buildPlan, planShares } from '../lambdas/domain/plan.ts';
-import { directedInput, readableTarget } from '../lambdas/domain/direction.ts';
-import { AlbShifter } from '../lambdas/providers/alb.ts';
+import { directedTarget, providerOf, readableTarget } from '../lambdas/providers/traffic/index.ts';
+import { shifterFor } from './live.ts';
 import { start } from './start.ts';
 import { status, watch } from './status.ts';
 
@@ -92,17 +92,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       const { input: request } = await loadInput(file, opts, io.cwd ?? process.cwd());
       const plan = buildPlan(request);
       const current = opts.readListener
-        ? await new AlbShifter(c.clients(request.target.listenerArn).elb, readableTarget(request.target)).read().catch((err: unknown) => {
+        ? await shifterFor(c.clients(arnHint(request.target)), readableTarget(request.target)).read().catch((err: unknown) => {
             // ListenerNotFound, TargetGroupNotInForwardAction, …: Prepare would refuse the same way.
             throw err instanceof RolloutError ? new CliError(`this rollout would be refused at Prepare: ${err.message}`, EXIT.USAGE) : err;
           })
         : undefined;
       // With the listener read, a targetGroups pair gets the direction Prepare would decide now.
-      const directed = current ? directedInput(request, current.weights) : undefined;
+      const directed = current ? directedTarget(request.target, current.weights) : undefined;
       if (directed && !directed.ok) throw new CliError(`this rollout would be refused at Prepare: ${directed.problem}`, EXIT.USAGE);
-      const input = directed?.ok ? directed.input : request;
-      if (current && directed?.ok) checkAgainstListener(directed.input, plan, current);
-      if (c.json) c.printJson({ ...planJson(input, plan), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, current.weights, directed.input.target) } : {}) });
+      const input = directed?.ok ? { ...request, target: directed.target } : request;
+      if (current && directed?.ok) checkAgainstListener(input, plan, current);
+      const layer = providerOf(input.target);
+      if (c.json) c.printJson({ ...planJson(input, plan), ...(current && directed?.ok ? { listener: { weights: current.weights, stickiness: current.stickiness ?? null }, shares: planShares(plan, (p) => layer.stepWeights(current, input.target, p)) } : {}) });
       else c.print(renderPlan(input, plan, current));
     });
 
@@ -245,4 +246,9 @@ function report(err: unknown, io: Io, ctx: Context | undefined, json: boolean): 
   if (!known && io.env.CANARY_SWITCH_DEBUG && e?.stack) io.stderr.write(`${e.stack}\n`);
   if (json) io.stdout.write(`${JSON.stringify({ error: { exitCode, message } })}\n`);
   return exitCode;
+}
+
+/** The ARN whose region the clients should use: the first ARN-valued field of the target. */
+function arnHint(target: object): string | undefined {
+  return Object.values(target).find((v): v is string => typeof v === 'string' && v.startsWith('arn:'));
 }

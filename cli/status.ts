@@ -3,7 +3,7 @@
 import type { AlarmObservation, Decision } from '../lambdas/domain/decide.ts';
 import { formatSplit, type PairWeights } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
-import { pairOf, type TrafficTarget } from '../lambdas/providers/traffic.ts';
+import { pairOf, type Target as TrafficTarget } from '../lambdas/providers/traffic/index.ts';
 import type { Context } from './context.ts';
 import { describeExecution, outcomeOf, type ExecutionView, type Outcome } from './execution.ts';
 import { clockTime, roughly, targetLine, timestamp, weightsLine } from './format.ts';
@@ -93,7 +93,7 @@ export function buildReport(view: ExecutionView, live: Live | undefined, pending
     listener:
       live && target
         ? live.weights.ok
-          ? { weights: live.weights.value, split: formatSplit(pairOf({ actions: [], weights: live.weights.value }, target)) }
+          ? { weights: live.weights.value, split: formatSplit(pairOf(live.weights.value, target)) }
           : { error: live.weights.error }
         : null,
     alarms: live ? (live.alarms.ok ? live.alarms.value : { error: live.alarms.error }) : [],

@@ -26,15 +26,11 @@ import { CanaryAlarms, type CanaryAlarmsProps } from './canary-alarms.ts';
 import { addRestoreResilience } from './restore-resilience.ts';
 import { addSchedules } from './schedules.ts';
 import { addWorkflowAlarms } from './workflow-alarms.ts';
-import {
-  arnEnv,
-  isListenerArn,
-  isRuleArn,
-  listenerOfRule,
-  scheduleProblems,
-  uniqueNameProblems,
-  type RolloutSchedule,
-} from './validate.ts';
+import { elbv2Infra, ELB_READS, exampleElbv2Target, type ShiftableTag } from './providers/elbv2.ts';
+import { configuredProviders } from './providers/index.ts';
+import { scheduleProblems, uniqueNameProblems, type RolloutSchedule } from './validate.ts';
+
+export type { ShiftableTag } from './providers/elbv2.ts';
 
 export type { RolloutSchedule } from './validate.ts';
 
@@ -61,12 +57,6 @@ export interface SlackProps {
   readonly appId?: string;
   /** Channel for rollouts whose input has no slack.channel. @default - only inputs with slack.channel post to Slack */
   readonly channel?: string;
-}
-
-/** Opt-in: allow Modify on any ALB listener / listener rule of this account and region carrying this tag. */
-export interface ShiftableTag {
-  readonly key: string;
-  readonly value: string;
 }
 
 export interface CanarySwitchProps {
@@ -116,9 +106,9 @@ interface FunctionSpec {
   table: TableAction[];
   /** With Slack on, the notifier also reads the rollout record and, for `started`, stores the thread. */
   slackTable: TableAction[];
-  /** DescribeListeners / DescribeRules / DescribeTargetHealth. */
+  /** The configured providers' reads (e.g. DescribeListeners, ListResourceRecordSets; infra/providers). */
   elbRead: boolean;
-  /** ModifyListener / ModifyRule on the shiftable resources. */
+  /** The configured providers' writes of weights, on exactly the configured resources (e.g. ModifyListener). */
   elbModify: boolean;
   /** cloudwatch:DescribeAlarms. */
   alarms: boolean;
@@ -154,7 +144,7 @@ const SUBSTITUTIONS: Record<string, FunctionId> = {
 
 /** Read-only actions that AWS offers no resource-level scoping for (Resource must be `*`). */
 export const UNSCOPABLE_READS = {
-  elb: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
+  elb: ELB_READS,
   // DescribeAlarms returns composite alarms only when allowed on `*` (CloudWatch API reference).
   alarms: ['cloudwatch:DescribeAlarms'],
   // Evaluate only: ALARM episodes between two polls. The authorization reference lists the alarm
@@ -186,14 +176,17 @@ export class CanarySwitch extends Construct {
     const executionTimeout = props.executionTimeout ?? Duration.hours(24);
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
+    const providers = configuredProviders(props, this);
     const problems = [
-      ...propsProblems(props, stack),
+      ...propsProblems(props, providers.length),
+      ...providers.flatMap((p) => p.problems),
       ...uniqueNameProblems(schedules),
       ...schedules.flatMap((s) =>
         scheduleProblems(s, {
           listenerArns,
           ruleArns,
           tagMode: props.shiftableTag !== undefined,
+          props,
           slack: props.slack !== undefined,
           executionTimeoutSeconds: executionTimeout.toSeconds(),
         }),
@@ -235,7 +228,10 @@ export class CanarySwitch extends Construct {
       reason: 'This queue is itself the dead-letter queue of the safety net (its EventBridge target and its async invocations); a DLQ of a DLQ adds nothing.',
     });
 
-    const modify = this.modifyStatements(listenerArns, ruleArns, props.shiftableTag);
+    // Each configured provider's statements (infra/providers), scoped to its configured resources.
+    const reads = providers.flatMap((p) => p.grants.read);
+    const modify = providers.flatMap((p) => p.grants.write);
+    for (const ack of providers.flatMap((p) => p.grants.acknowledgements ?? [])) Validations.of(this).acknowledge(ack);
     const make = (fnId: FunctionId): NodejsFunction => {
       const spec = FUNCTIONS[fnId];
       const fn = this.makeFunction(fnId, spec, {
@@ -258,7 +254,7 @@ export class CanarySwitch extends Construct {
       // Each action on the items it needs only (partition key prefixes; infra/least-privilege.ts).
       for (const statement of itemStatements(this.table.tableArn, fnId, ITEM_ACCESS[fnId] ?? {}, tableActions)) fn.addToRolePolicy(statement);
       reserveConcurrency(fn, fnId);
-      if (spec.elbRead) fn.addToRolePolicy(new iam.PolicyStatement({ actions: UNSCOPABLE_READS.elb, resources: ['*'] }));
+      if (spec.elbRead) for (const statement of reads) fn.addToRolePolicy(statement);
       if (spec.alarms) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.alarms, ...(spec.handler === 'evaluate' ? UNSCOPABLE_READS.alarmHistory : [])], resources: ['*'] }));
       if (spec.elbModify) for (const statement of modify) fn.addToRolePolicy(statement);
       if (spec.slack && slackSecret) slackSecret.grantRead(fn);
@@ -332,7 +328,7 @@ export class CanarySwitch extends Construct {
       this.slackCallbackUrl = callback.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     }
 
-    this.operatorPolicy = this.makeOperatorPolicy();
+    this.operatorPolicy = this.makeOperatorPolicy(reads);
     this.alarms = [...addWorkflowAlarms(this, { stateMachine: this.stateMachine, safetyNet, safetyNetDeadLetters: this.safetyNetDeadLetters }, props.alarmTopicArn), ...addRestoreResilience(this, { stateMachine: this.stateMachine, safetyNet, table: this.table, topicArn: props.alarmTopicArn })];
     addSchedules(this, this.stateMachine, schedules, logRetention);
     this.makeOutputs(listenerArns, ruleArns);
@@ -405,40 +401,13 @@ export class CanarySwitch extends Construct {
     return fn;
   }
 
-  /** ModifyListener / ModifyRule on exactly the props' ARNs, plus the opt-in tag condition. */
-  private modifyStatements(listenerArns: string[], ruleArns: string[], tag: ShiftableTag | undefined): iam.PolicyStatement[] {
-    const statements: iam.PolicyStatement[] = [];
-    if (listenerArns.length > 0) statements.push(new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyListener'], resources: listenerArns }));
-    if (ruleArns.length > 0) statements.push(new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyRule'], resources: ruleArns }));
-    if (tag) {
-      const elb = (resource: string) => Stack.of(this).formatArn({ service: 'elasticloadbalancing', resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-      statements.push(
-        new iam.PolicyStatement({
-          actions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
-          resources: [elb('listener/app'), elb('listener-rule/app')],
-          conditions: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } },
-        }),
-      );
-      // cdk-nag names the finding by the ARN as rendered: tokens as <AWS::…>, concrete values as is.
-      const { region, account } = Stack.of(this);
-      const where = `${Token.isUnresolved(region) ? '<AWS::Region>' : region}:${Token.isUnresolved(account) ? '<AWS::AccountId>' : account}`;
-      for (const resource of ['listener/app', 'listener-rule/app']) {
-        Validations.of(this).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:${where}:${resource}/*]`,
-          reason: `Opted in with shiftableTag: Modify is allowed only on ALB listeners and rules tagged ${tag.key}=${tag.value} (aws:ResourceTag condition).`,
-        });
-      }
-    }
-    return statements;
-  }
-
   /** `arn:…:execution:<state machine name>:*`: this state machine's executions. */
   private stateMachineExecutions(): string {
     return Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   /** The CLI's calls (see the README's CLI section), on this state machine, its executions and the table only. */
-  private makeOperatorPolicy(): iam.ManagedPolicy {
+  private makeOperatorPolicy(providerReads: iam.PolicyStatement[]): iam.ManagedPolicy {
     const stack = Stack.of(this);
     const sm = this.stateMachine;
     const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${sm.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -450,7 +419,8 @@ export class CanarySwitch extends Construct {
         // Reads any item (and Scans for pending approvals); writes approval decisions and their audit only.
         ...itemStatements(this.table.tableArn, 'the operator policy', OPERATOR_ITEM_ACCESS, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
         new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }),
-        new iam.PolicyStatement({ actions: [...UNSCOPABLE_READS.elb, ...UNSCOPABLE_READS.alarms], resources: ['*'] }),
+        ...providerReads,
+        new iam.PolicyStatement({ actions: UNSCOPABLE_READS.alarms, resources: ['*'] }),
       ],
     });
     const smLogicalId = stack.getLogicalId(sm.node.defaultChild as sfn.CfnStateMachine);
@@ -495,12 +465,8 @@ export function definitionWithTimeout(aslText: string, timeout: Duration): strin
 
 /** A ready-to-edit input: the first shiftable listener (or rule), placeholder target groups. */
 export function exampleInput(listenerArns: readonly string[], ruleArns: readonly string[]): Record<string, unknown> {
-  const rule = listenerArns.length === 0 ? ruleArns[0] : undefined;
-  const listener = listenerArns[0] ?? (rule ? listenerOfRule(rule) : 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2');
-  const env = arnEnv(listener) ?? { region: 'us-east-1', account: '123456789012' };
-  const tg = (name: string, id: string) => `arn:aws:elasticloadbalancing:${env.region}:${env.account}:targetgroup/${name}/${id}`;
   return {
-    target: { listenerArn: listener, ...(rule ? { ruleArn: rule } : {}), stable: tg('blue', '73e2d6bc24d8a067'), canary: tg('green', '8e2b3a1d5c7f9a10') },
+    target: exampleElbv2Target(elbv2Infra.config({ listenerArns, ruleArns })),
     steps: [1, 10, 20, 50, 100],
     bakeSeconds: 600,
     alarms: ['web-green-5xx'],
@@ -508,38 +474,10 @@ export function exampleInput(listenerArns: readonly string[], ruleArns: readonly
 }
 
 /** Props problems that do not depend on schedules. */
-function propsProblems(props: CanarySwitchProps, stack: Stack): string[] {
+function propsProblems(props: CanarySwitchProps, configuredProviders: number): string[] {
   const problems: string[] = [];
-  const listenerArns = props.listenerArns ?? [];
-  const ruleArns = props.ruleArns ?? [];
-  if (listenerArns.length === 0 && ruleArns.length === 0 && !props.shiftableTag) {
-    problems.push('listenerArns, ruleArns and shiftableTag are all empty: the rollout could not modify anything; list the listeners (or rules) it may shift');
-  }
-  const concrete = (v: string) => !Token.isUnresolved(v);
-  const sameEnv = (field: string, arn: string) => {
-    const env = arnEnv(arn);
-    if (!env) return;
-    if (concrete(stack.region) && env.region !== stack.region) {
-      problems.push(`${field} = "${arn}": in ${env.region}, but the stack deploys to ${stack.region}; the functions call ELB in their own region, so deploy the stack to ${env.region}`);
-    }
-    if (concrete(stack.account) && env.account !== stack.account) {
-      problems.push(`${field} = "${arn}": in account ${env.account}, but the stack deploys to account ${stack.account}; ELB has no cross-account access, so deploy the stack into ${env.account}`);
-    }
-  };
-  // An ARN known only at deploy (e.g. listener.listenerArn of an ALB in the same CDK app) is
-  // granted as it is; CloudFormation resolves it.
-  listenerArns.forEach((arn, i) => {
-    if (!concrete(arn)) return;
-    if (!isListenerArn(arn)) problems.push(`listenerArns[${i}] = ${JSON.stringify(arn)}: not a listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>)`);
-    else sameEnv(`listenerArns[${i}]`, arn);
-  });
-  ruleArns.forEach((arn, i) => {
-    if (!concrete(arn)) return;
-    if (!isRuleArn(arn)) problems.push(`ruleArns[${i}] = ${JSON.stringify(arn)}: not a listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<id>/<id>)`);
-    else sameEnv(`ruleArns[${i}]`, arn);
-  });
-  if (props.shiftableTag && (!props.shiftableTag.key || props.shiftableTag.value === undefined)) {
-    problems.push('shiftableTag: needs a key and a value');
+  if (configuredProviders === 0) {
+    problems.push('listenerArns, ruleArns and shiftableTag are all empty (and no other provider is configured): the rollout could not modify anything; list the listeners (or rules) it may shift');
   }
   const slack = props.slack;
   if (slack) {

@@ -1,7 +1,8 @@
 // Synth-time checks of the construct's props. Everything a deploy or a scheduled run would only
 // discover later (a denied ModifyListener at 10:00 on Monday, an input the Prepare state rejects)
 // fails `cdk synth` instead, naming the prop, the schedule and the field. Pure: no CDK imports.
-import { validateRequest, RolloutInputSchema, type RolloutRequest } from '../lambdas/domain/input.ts';
+import { validateRequest, type RolloutRequest } from '../lambdas/domain/input.ts';
+import { scheduleTargetProblems } from './providers/index.ts';
 import { buildPlan } from '../lambdas/domain/plan.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
 
@@ -30,6 +31,8 @@ export interface ScheduleContext {
   ruleArns: readonly string[];
   /** Tag-based Modify permission: any listener/rule may be allowed at run time, so no ARN check. */
   tagMode: boolean;
+  /** The construct's props, for the other providers' resources (infra/providers). */
+  props?: object;
   slack: boolean;
   executionTimeoutSeconds: number;
 }
@@ -115,19 +118,7 @@ export function scheduleProblems(schedule: RolloutSchedule, ctx: ScheduleContext
 /** A valid input that this stack still could not run. */
 function inputProblems(input: RolloutRequest, ctx: ScheduleContext): string[] {
   const problems: string[] = [];
-  const { target } = input;
-  if (!ctx.tagMode) {
-    if (target.ruleArn !== undefined && !ctx.ruleArns.includes(target.ruleArn)) {
-      problems.push(
-        `input.target.ruleArn = "${target.ruleArn}": not in the stack's ruleArns, so ModifyRule would be denied at run time; add it to ruleArns`,
-      );
-    }
-    if (target.ruleArn === undefined && !ctx.listenerArns.includes(target.listenerArn)) {
-      problems.push(
-        `input.target.listenerArn = "${target.listenerArn}": not in the stack's listenerArns, so ModifyListener would be denied at run time; add it to listenerArns (or shift a rule listed in ruleArns)`,
-      );
-    }
-  }
+  problems.push(...scheduleTargetProblems(input.target as Record<string, unknown>, { ...ctx.props, listenerArns: ctx.listenerArns, ruleArns: ctx.ruleArns, tagMode: ctx.tagMode }));
   if (!ctx.slack && input.approvals.before.length > 0) {
     problems.push(
       `input.approvals.before = ${JSON.stringify(input.approvals.before)}: approvals are asked in Slack, but the stack has no slack props; configure slack or remove approvals.before`,
@@ -139,25 +130,10 @@ function inputProblems(input: RolloutRequest, ctx: ScheduleContext): string[] {
   return problems;
 }
 
-// The input schema's own ARN rules, so a props ARN and an input ARN are judged the same way.
-const targetShape = RolloutInputSchema.shape.target.shape;
-
-export function isListenerArn(arn: string): boolean {
-  return targetShape.listenerArn.safeParse(arn).success;
-}
-export function isRuleArn(arn: string): boolean {
-  return typeof arn === 'string' && targetShape.ruleArn.safeParse(arn).success;
-}
-
 /** `arn:aws:elasticloadbalancing:<region>:<account>:…` → { region, account }. */
 export function arnEnv(arn: string): { region: string; account: string } | undefined {
   const parts = arn.split(':');
   return parts.length >= 6 ? { region: parts[3]!, account: parts[4]! } : undefined;
-}
-
-/** The listener a rule ARN belongs to (listener-rule/app/lb/id/listener-id/rule-id → listener/app/lb/id/listener-id). */
-export function listenerOfRule(ruleArn: string): string {
-  return ruleArn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
 }
 
 export function uniqueNameProblems(schedules: readonly RolloutSchedule[]): string[] {

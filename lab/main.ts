@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
 import type { LabReport } from './run.ts';
 import { defaultPollSeconds, JUDGE_SCENARIOS, SCENARIOS, type Scenario } from './scenarios.ts';
+import { labProviderNames } from './providers/index.ts';
 // The lab itself (servers, SDK clients, the workflow runner) loads only once the flags are good,
 // so --help and usage errors answer at once.
 const lab = () => import('./run.ts');
@@ -18,9 +19,15 @@ const number = (name: string) => (value: string) => {
   return n;
 };
 
+const providerName = (value: string) => {
+  if (!labProviderNames().includes(value)) throw new InvalidArgumentError(`no lab provider "${value}"; available: ${labProviderNames().join(', ')}`);
+  return value;
+};
+
 const program = new Command('lab')
   .description('Run a real canary rollout on this machine: two services, a weighted proxy playing the ALB, local AWS-compatible APIs, and the real state machine and handlers.')
   .addOption(new Option('--scenario <name>', 'what green does').choices(Object.keys(SCENARIOS)).default('healthy'))
+  .option('--provider <name>', `the layer that moves the traffic: ${labProviderNames().join(' | ')}`, providerName, 'alb')
   .option('--steps <list>', 'canary percentages, comma-separated', '1,10,20,50,100')
   .option('--bake <seconds>', 'bake time per step (time-scaled: the real default is 600)', number('--bake'), 6)
   .option('--poll <seconds>', 'seconds between health checks (default 1, flapping 5; real default 30)', number('--poll'))
@@ -32,7 +39,7 @@ const program = new Command('lab')
   .option('--releases <n>', 'rollouts back to back with target.targetGroups [blue, green]: blue → green, then green → blue, … (healthy scenario)', integer('--releases'), 1)
   .option('--minute <seconds>', 'the lab minute: seconds between two datapoints of the lab ALB\'s metrics (an ALB: 60)', integer('--minute', 60), 1)
   .option('--seed <n>', 'seeds the random errors of subtle-errors and shared-outage', integer('--seed', 2 ** 31), 1)
-  .option('--serve', 'keep the lab up until Ctrl-C with AWS-compatible endpoints (Step Functions too) for the canary-switch CLI and the AWS CLI; writes <out>/endpoints.json')
+  .option('--serve', 'keep the lab up until Ctrl-C with AWS-compatible endpoints (Step Functions too) for the canary-switch CLI and the AWS CLI; writes <out>/endpoints.json (ALB only)')
   .option('--listeners <n>', 'with --serve: independent listeners, each with its own target groups and alarms', number('--listeners'), 1)
   .addHelpText(
     'after',
@@ -42,7 +49,12 @@ const program = new Command('lab')
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
   })
-  .action(async (opts: { scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number; minute: number; seed: number }) => {
+  .action(async (opts: { provider: string; scenario: Scenario; steps: string; bake: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number; minute: number; seed: number }) => {
+    if (opts.serve && opts.provider !== 'alb') {
+      console.error(`lab: --serve runs the ALB lab only; drop --provider ${opts.provider} (or --serve)`);
+      process.exitCode = 2;
+      return;
+    }
     if (opts.serve) {
       process.exitCode = await (await serving()).runServeSession({ listeners: Math.floor(opts.listeners), rate: opts.rate, out: opts.out, print: (line) => console.log(line) });
       return;
@@ -97,6 +109,7 @@ const program = new Command('lab')
       }
     };
     const report = await (await lab()).runLab({
+      provider: opts.provider,
       scenario: opts.scenario,
       steps,
       bakeSeconds: opts.bake,

@@ -1,7 +1,8 @@
-// One lab rollout, end to end, on 127.0.0.1: blue and green services, the weighted proxy that
-// plays the ALB, ELBv2- and CloudWatch-compatible APIs over it, DynamoDB (dynalite), a load
-// generator, and the real statemachine/rollout.asl.json run by aws-local-stepfunctions with the
-// real handlers, whose SDK clients reach the lab through AWS_ENDPOINT_URL_*.
+// One lab rollout, end to end, on 127.0.0.1: blue and green services, the provider's backend (for
+// the ALB: the weighted proxy that plays it and the ELBv2-compatible API over it; see lab/providers),
+// a CloudWatch-compatible API, DynamoDB (dynalite), a load generator, and the real
+// statemachine/rollout.asl.json run by aws-local-stepfunctions with the real handlers, whose SDK
+// clients reach the lab through AWS_ENDPOINT_URL_*.
 import './env.ts';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -9,10 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
 import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
-import { shortName } from '../lambdas/providers/traffic.ts';
-import { createLabAlb } from './aws/alb-model.ts';
+import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
-import { startElbv2Api } from './aws/elbv2-api.ts';
 import { startJudgeScenario } from './judge-scenario.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
 import { albMetricData, DEFAULT_LAB_MINUTE_SECONDS } from './traffic/alb-metric-data.ts';
@@ -20,15 +19,18 @@ import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
 import { startBursts, type Bursts } from './traffic/bursts.ts';
 import { startLoad } from './traffic/loadgen.ts';
 import { TrafficMetrics } from './traffic/metrics.ts';
-import { startProxy, type WeightChange } from './traffic/proxy.ts';
+import type { WeightChange } from './traffic/proxy.ts';
 import { startServices } from './traffic/services.ts';
 import type { TimelinePoint } from './traffic/metrics.ts';
+import { labProvider } from './providers/index.ts';
 
 export { SCENARIOS, defaultPollSeconds, type Scenario } from './scenarios.ts';
 import { JUDGE_ALARM_PERIOD_SECONDS, JUDGE_SCENARIOS, type Scenario } from './scenarios.ts';
 
 export interface LabOptions {
   scenario: Scenario;
+  /** The layer that moves the traffic (lab/providers/index.ts; default 'alb'). */
+  provider?: string;
   steps: number[];
   bakeSeconds: number;
   pollSeconds: number;
@@ -79,7 +81,7 @@ export interface LabReport {
   mttrMs?: number;
   originalWeights: Record<string, number>;
   finalWeights: Record<string, number>;
-  /** The target groups' ARNs. */
+  /** The ids of blue and green in the weights (ELBv2: the target groups' ARNs). */
   targets: { blueArn: string; greenArn: string };
   /** An approval answered "no" (a person at the prompt): rolling back is then the right outcome. */
   rejected?: { at: number; step: number; by: string };
@@ -104,34 +106,45 @@ export const LAB_ALARMS = ['web-green-5xx', 'web-green-p99'];
 
 export async function runLab(options: LabOptions): Promise<LabReport> {
   const print = options.print;
+  const provider = await labProvider(options.provider ?? 'alb');
+  const releases = options.releases ?? 1;
   const services = await startServices();
   const minuteSeconds = options.minuteSeconds ?? DEFAULT_LAB_MINUTE_SECONDS;
   const judged = startJudgeScenario(options.scenario, services, { seed: options.seed ?? 1, minuteSeconds, bakeSeconds: options.bakeSeconds, print });
   const judgedAlarms = JUDGE_SCENARIOS[options.scenario] ? { periodSeconds: JUDGE_ALARM_PERIOD_SECONDS } : {};
-  const lab = createLabAlb({ bluePort: Number(new URL(services.blue.url).port), greenPort: Number(new URL(services.green.url).port) });
   const metrics = new TrafficMetrics();
-  const proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url }, metrics });
+  const backend = await provider.start({ blue: services.blue.url, green: services.green.url }, metrics).catch(async (err: unknown) => {
+    await services.close();
+    throw err;
+  });
+  const lab = { blueArn: backend.sides.blue, greenArn: backend.sides.green };
+  const alternatingTarget = backend.alternatingTarget;
+  if (releases > 1 && !alternatingTarget) {
+    await Promise.all([backend.close(), services.close()]);
+    throw new Error(`lab: --releases needs a provider with an undirected target; ${provider.name} has none`);
+  }
   // Alternating releases watch both groups' 5xx alarms, and the stable group gets no traffic at 100%:
   // as with CanaryAlarms' metric math (IF(requests >= 20, …, 0)), no requests is not breaching.
-  const alternating = (options.releases ?? 1) > 1 ? ({ treatMissingData: 'notBreaching' } as const) : {};
+  const alternating = releases > 1 ? ({ treatMissingData: 'notBreaching' } as const) : {};
+  const side = (color: 'blue' | 'green') => ({ type: 'MetricAlarm', targetGroup: backend.sides[color], dimensions: backend.dimensions[color], periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 }) as const;
   const alarms = new LabAlarms(metrics, [
     // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
-    { name: 'web-green-5xx', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating, ...judgedAlarms },
-    { name: 'web-green-p99', type: 'MetricAlarm', targetGroup: lab.greenArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...judgedAlarms },
-    { name: 'web-blue-5xx', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: '5xxRate', threshold: 0.05, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...alternating, ...judgedAlarms },
-    { name: 'web-blue-p99', type: 'MetricAlarm', targetGroup: lab.blueArn, loadBalancer: lab.loadBalancerArn, metric: 'p99Ms', threshold: 250, periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1, ...judgedAlarms },
+    { name: 'web-green-5xx', ...side('green'), metric: '5xxRate', threshold: 0.05, ...alternating, ...judgedAlarms },
+    { name: 'web-green-p99', ...side('green'), metric: 'p99Ms', threshold: 250, ...judgedAlarms },
+    { name: 'web-blue-5xx', ...side('blue'), metric: '5xxRate', threshold: 0.05, ...alternating, ...judgedAlarms },
+    { name: 'web-blue-p99', ...side('blue'), metric: 'p99Ms', threshold: 250, ...judgedAlarms },
   ]);
   // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.
   alarms.start();
-  const elbApi = await startElbv2Api(lab.model);
-  const cwApi = await startCloudWatchApi(alarms, { metricData: albMetricData(metrics, () => lab.model.describeTargetGroups({}), { minuteSeconds }) });
+  const published = (['blue', 'green'] as const).map((color) => ({ key: backend.sides[color], dimensions: backend.dimensions[color] }));
+  const cwApi = await startCloudWatchApi(alarms, { metricData: albMetricData(metrics, () => published, { minuteSeconds }) });
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
   // The handlers' default clients read these when first created.
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: elbApi.url,
+    ...backend.endpoints,
     AWS_ENDPOINT_URL_CLOUDWATCH: cwApi.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     AWS_ACCESS_KEY_ID: 'lab',
@@ -141,12 +154,11 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   resetClients();
   await new DynamoDBClient({}).send(new CreateTableCommand(createTableInput('canary-switch-lab')));
 
-  const originalWeights = proxy.weights();
+  const originalWeights = backend.weights();
   const startedAt = Date.now();
-  const releases = options.releases ?? 1;
   const input = {
     // Several releases: the same input each time, as a schedule would send it.
-    target: releases > 1 ? { listenerArn: lab.listenerArn, targetGroups: [lab.blueArn, lab.greenArn] } : { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn },
+    target: releases > 1 && alternatingTarget ? alternatingTarget : backend.target,
     steps: options.steps,
     bakeSeconds: options.bakeSeconds,
     pollSeconds: options.pollSeconds,
@@ -161,7 +173,14 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
   };
   const plannedSeconds = options.steps.length * options.bakeSeconds * releases;
-  const load = startLoad({ url: proxy.url, ratePerSecond: options.rate, durationMs: (plannedSeconds + 120) * 1000, concurrency: 32 });
+  const load = startLoad({
+    url: backend.trafficUrl,
+    ratePerSecond: options.rate,
+    durationMs: (plannedSeconds + 120) * 1000,
+    concurrency: 32,
+    ...(backend.resolve ? { resolve: backend.resolve } : {}),
+    ...(backend.requestsPerConnection ? { requestsPerConnection: backend.requestsPerConnection } : {}),
+  });
 
   if (judged) {
     print(`  warm-up: ${judged.warmupMs / 1000} s of traffic before the rollout (the judge's baseline of blue)`);
@@ -179,14 +198,16 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     print(`  ! green starts ${what}`);
   };
   const watchForFault = () => {
-    const share = greenShare(proxy.weights(), lab);
+    const share = greenShare(backend.weights(), lab);
     if (judged) return void (faultAt ??= judged.watch(share));
     const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
     if (options.scenario !== 'healthy' && share > threshold - 1e-9 && share > 0) injectFault();
   };
 
   print(`rollout ${options.scenario}: steps ${options.steps.join(' → ')}%, bake ${options.bakeSeconds}s, poll ${options.pollSeconds}s, ${options.rate} req/s through the proxy`);
-  print(`  plan weights (${releases > 1 ? 'stable:canary' : 'blue:green'}): ${options.steps.map((p) => `${p}% ${weightsFor(p).stable}:${weightsFor(p).canary}`).join(', ')}`);
+  const planWeights = (p: number) => backend.planWeights?.(p) ?? weightsFor(p);
+  print(`  plan weights (${releases > 1 ? 'stable:canary' : 'blue:green'}): ${options.steps.map((p) => `${p}% ${planWeights(p).stable}:${planWeights(p).canary}`).join(', ')}`);
+  for (const note of backend.notes ?? []) print(`  note: ${note}`);
   const events: WorkflowEvent[] = [];
   const released: NonNullable<LabReport['releases']> = [];
   let result: WorkflowResult = { status: 'ABORTED' };
@@ -219,7 +240,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       const now = Date.now();
       if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
         lastLine = now;
-        print(progressLine(now - startedAt, proxy.weights(), metrics, lab, alarms));
+        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms));
       }
     }, 100);
 
@@ -236,7 +257,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       const promoted = result.status === 'SUCCEEDED';
       released.push({ direction: t ? `${shortName(t.stable)} → ${shortName(t.canary)}` : 'not decided', outcome: promoted ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed' });
       // Each release ends with all of the pair's traffic on its canary.
-      const w = proxy.weights();
+      const w = backend.weights();
       endsRight &&= promoted && t !== undefined && (w[t.canary] ?? 0) > 0 && w[t.stable] === 0;
       if (!promoted) break;
     }
@@ -248,8 +269,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const loadResult = await load.stop();
 
   const decidedAt = events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
-  const restoredAt = decidedAt ? proxy.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
-  const finalWeights = proxy.weights();
+  const restoredAt = decidedAt ? backend.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
+  const finalWeights = backend.weights();
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed';
   // A rejected approval means "roll back", whatever green does.
   const expected = rejected ? 'rolled-back' : (judged?.plan.expected ?? (options.scenario === 'healthy' ? 'promoted' : 'rolled-back'));
@@ -287,14 +308,14 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     timeline: {
       blue: metrics.timeline(lab.blueArn),
       green: metrics.timeline(lab.greenArn),
-      weights: proxy.weightHistory(),
+      weights: backend.weightHistory(),
       alarms: alarms.transitions(),
       steps,
       evaluations: evaluations(events),
     },
   };
   alarms.stop();
-  await Promise.all([proxy.close(), elbApi.close(), cwApi.close(), services.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
+  await Promise.all([backend.close(), cwApi.close(), services.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
   resetClients();
   return report;
 }

@@ -34,6 +34,16 @@ export interface LabBackend {
   weightHistory(): WeightChange[];
   /** Lines the lab prints before the rollout (DNS TTL, connection pinning, propagation). */
   notes?: string[];
+  /**
+   * Added for NLB: when set, the load generator keeps connections alive and closes each after this many
+   * requests, so a layer that balances connections (not requests) sees new ones arrive at a known pace.
+   */
+  requestsPerConnection?: number;
+  /**
+   * Added for the plan line the lab prints: blue:green weights at a step on this layer's scale
+   * (default ELBv2's, lambdas/domain/weights.ts weightsFor).
+   */
+  planWeights?(percent: number): { stable: number; canary: number };
   close(): Promise<void>;
 }
 

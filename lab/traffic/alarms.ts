@@ -9,7 +9,6 @@
 // datapoints count as not breaching). Reason, timestamp and a history item change only on transitions.
 import type { AlarmRecord, AlarmSource, AlarmStateValue } from '../aws/cloudwatch-api.ts';
 import type { AlarmHistoryRecord, AlarmHistorySource } from '../aws/cloudwatch-history.ts';
-import { ALB_NAMESPACE as NAMESPACE, loadBalancerDimension, targetGroupDimension } from './alb-metric-data.ts';
 import type { TrafficMetrics, WindowStats } from './metrics.ts';
 
 export interface MetricAlarmDefinition {
@@ -19,6 +18,8 @@ export interface MetricAlarmDefinition {
   targetGroup: string;
   /** Load balancer ARN, for the LoadBalancer dimension ALB metrics carry. */
   loadBalancer?: string;
+  /** The metric's dimensions as DescribeAlarms shows them (a lab provider's LabBackend.dimensions); default from targetGroup and loadBalancer. */
+  dimensions?: Record<string, string>;
   /** 5xxRate: 5xx / requests (threshold a ratio, e.g. 0.05); p99Ms: p99 response time (threshold in ms). */
   metric: '5xxRate' | 'p99Ms';
   /** ALARM when the value is greater than this. */
@@ -69,6 +70,8 @@ interface Datapoint {
   /** In CloudWatch's unit (a ratio, or seconds for response time); undefined = missing. */
   value: number | undefined;
 }
+
+const NAMESPACE = 'AWS/ApplicationELB';
 
 export class LabAlarms implements AlarmSource, AlarmHistorySource {
   private readonly status = new Map<string, AlarmStatus>();
@@ -245,8 +248,8 @@ export class LabAlarms implements AlarmSource, AlarmHistorySource {
 
 /** The metric part of a MetricAlarm as CloudWatch would show an ALB target-group alarm. */
 function metricShape(def: MetricAlarmDefinition): Record<string, unknown> {
-  const Dimensions = [{ Name: 'TargetGroup', Value: targetGroupDimension(def.targetGroup) }];
-  if (def.loadBalancer) Dimensions.push({ Name: 'LoadBalancer', Value: loadBalancerDimension(def.loadBalancer) });
+  const Dimensions = def.dimensions ? Object.entries(def.dimensions).map(([Name, Value]) => ({ Name, Value })) : [{ Name: 'TargetGroup', Value: def.targetGroup.split(':').at(-1) }];
+  if (!def.dimensions && def.loadBalancer) Dimensions.push({ Name: 'LoadBalancer', Value: def.loadBalancer.split(':loadbalancer/')[1] });
   const common = {
     EvaluationPeriods: def.evaluationPeriods,
     DatapointsToAlarm: def.datapointsToAlarm ?? def.evaluationPeriods,

@@ -1,7 +1,8 @@
 // Load generator: requests to the proxy at a target rate with bounded concurrency, for a bounded number of
 // requests and/or a bounded time, recording each outcome and which service answered (its `x-service` header).
-import { Agent, request } from 'node:http';
+import { Agent, request, type AgentOptions, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 
 export interface LoadOptions {
   url: string;
@@ -22,6 +23,10 @@ export interface LoadOptions {
   cookieShare?: number;
   /** The clients' cookies, to carry them from one run to the next (default: fresh for this run). */
   cookies?: ClientCookies;
+  /** Close each keep-alive connection after this many requests (default: keep it while the server does). */
+  requestsPerConnection?: number;
+  /** Look the URL's host name up before each request (a DNS layer with its own caching); Host keeps the name. */
+  resolve?: (name: string) => Promise<{ address: string; port: number }>;
 }
 
 /** Each client's cookie jar, by client number. */
@@ -73,7 +78,7 @@ export function startLoad(options: LoadOptions): LoadRun {
   const concurrency = options.concurrency ?? 16;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const target = new URL(options.path ?? '/', options.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = new RecyclingAgent({ keepAlive: true, maxSockets: concurrency }, options.requestsPerConnection);
   const outcomes: RequestOutcome[] = [];
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
@@ -83,10 +88,17 @@ export function startLoad(options: LoadOptions): LoadRun {
   const withCookies = Math.round(clients * Math.min(1, Math.max(0, options.cookieShare ?? 0)));
   const jars = options.cookies ?? new ClientCookies();
 
-  const send = (client: number): Promise<void> =>
-    new Promise((resolve) => {
-      const startedAt = Date.now();
-      const t0 = performance.now();
+  const send = async (client: number): Promise<void> => {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    let where: { address: string; port: number } | undefined;
+    try {
+      where = options.resolve ? await options.resolve(target.hostname) : undefined;
+    } catch (err) {
+      outcomes.push({ startedAt, latencyMs: performance.now() - t0, client, keepsCookies: client < withCookies, status: 0, error: `resolving ${target.hostname}: ${(err as Error).message}` });
+      return;
+    }
+    return new Promise((resolve) => {
       const keepsCookies = client < withCookies;
       const jar = keepsCookies ? jars.jar(client) : undefined;
       const finish = (outcome: Omit<RequestOutcome, 'startedAt' | 'latencyMs' | 'client' | 'keepsCookies'>) => {
@@ -94,17 +106,22 @@ export function startLoad(options: LoadOptions): LoadRun {
         resolve();
       };
       const cookie = jar?.header();
-      const req = request(target, { agent, timeout: timeoutMs, ...(cookie ? { headers: { cookie } } : {}) }, (res) => {
+      const headers = { ...(cookie ? { cookie } : {}), ...(where ? { host: target.host } : {}) };
+      const answered = (res: IncomingMessage) => {
         jar?.store(res.headers['set-cookie']);
         const service = res.headers['x-service'];
         res.resume();
         res.on('end', () => finish({ status: res.statusCode ?? 0, service: typeof service === 'string' ? service : undefined }));
         res.on('error', (err) => finish({ status: 0, error: err.message }));
-      });
+      };
+      const req = where
+        ? request({ host: where.address, port: where.port, path: `${target.pathname}${target.search}`, agent, timeout: timeoutMs, headers }, answered)
+        : request(target, { agent, timeout: timeoutMs, headers }, answered);
       req.on('timeout', () => req.destroy(new Error(`no answer after ${timeoutMs} ms`)));
       req.on('error', (err) => finish({ status: 0, error: err.message }));
       req.end();
     });
+  };
 
   const run = async (): Promise<LoadResult> => {
     const start = performance.now();
@@ -133,6 +150,24 @@ export function startLoad(options: LoadOptions): LoadRun {
       return done;
     },
   };
+}
+
+/** A keep-alive agent that closes a connection once it has carried `limit` requests. */
+class RecyclingAgent extends Agent {
+  private readonly served = new WeakMap<Duplex, number>();
+  constructor(
+    options: AgentOptions,
+    private readonly limit: number | undefined,
+  ) {
+    super(options);
+  }
+  // Node calls this when a request is done with a socket; a falsy answer destroys the socket.
+  override keepSocketAlive(socket: Duplex): boolean {
+    const served = (this.served.get(socket) ?? 0) + 1;
+    this.served.set(socket, served);
+    if (this.limit !== undefined && served >= this.limit) return false;
+    return super.keepSocketAlive(socket) as unknown as boolean;
+  }
 }
 
 /**

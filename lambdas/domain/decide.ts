@@ -19,7 +19,8 @@ export interface Observations {
   /** Epoch milliseconds when the observations were taken. */
   now: number;
   alarms: AlarmObservation[];
-  canaryHealthy: number;
+  /** Healthy canary targets; undefined when the layer has no target health (Route 53 without health checks, API Gateway). */
+  canaryHealthy: number | undefined;
   /** Every target group's weight in the forward action as the listener has it now. */
   weights: Record<string, number>;
 }
@@ -70,12 +71,13 @@ export function decide(obs: Observations, plan: DecisionPolicy, pos: Position): 
   if (noData.length > 0 && plan.insufficientData === 'fail') {
     return rollback(`alarm ${noData.join(', ')} has INSUFFICIENT_DATA ${at} and insufficientData is "fail"`);
   }
-  if (obs.canaryHealthy < plan.minHealthyTargets) {
+  if (obs.canaryHealthy !== undefined && obs.canaryHealthy < plan.minHealthyTargets) {
     return rollback(`canary has ${obs.canaryHealthy} healthy target${obs.canaryHealthy === 1 ? '' : 's'} ${at}, fewer than minHealthyTargets ${plan.minHealthyTargets}`);
   }
 
   const elapsed = Math.max(0, Math.floor((obs.now - pos.stepStartedAt) / 1000));
-  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy`;
+  const targets = obs.canaryHealthy === undefined ? '' : `, ${obs.canaryHealthy} canary target${obs.canaryHealthy === 1 ? '' : 's'} healthy`;
+  const health = `${obs.alarms.length} alarm${obs.alarms.length === 1 ? '' : 's'} OK${targets}`;
   if (noData.length > 0 && plan.insufficientData === 'wait') {
     // The hold is bounded (plan.ts counts it in the plan's events and time): no data for this long
     // means the alarm cannot judge the canary, and a held step must not outlive the execution.

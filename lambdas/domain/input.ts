@@ -3,7 +3,9 @@
 // the bad value and the fix.
 // Namespace import: esbuild tree-shakes `zod` this way (94 KB) but not through `{ z }` (459 KB).
 import * as z from 'zod';
-import { targetProblems } from './arns.ts';
+// The target is the provider's (lambdas/providers/traffic): `target.type` selects the schema. The
+// providers' target schemas are pure zod; this is the one place the domain reaches into that folder.
+import { lookupProvider, PROVIDERS, type Target } from '../providers/traffic/index.ts';
 import { limitProblems, type ExecutionLimits } from './limits.ts';
 import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
 
@@ -27,18 +29,6 @@ export const MAX_PROBLEMS_LISTED = 25;
 /** An approval can wait at most this long (a Standard execution lives at most a year; be sane). */
 export const MAX_APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
-const arn = (kind: 'listener' | 'listener-rule' | 'targetgroup') =>
-  new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+$`);
-const LISTENER_ARN = arn('listener');
-const RULE_ARN = arn('listener-rule');
-const TARGET_GROUP_ARN = arn('targetgroup');
-
-const EXAMPLE = {
-  listener: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
-  rule: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
-  targetGroup: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/73e2d6bc24d8a067',
-};
-
 const percent = z
   .number({ error: 'must be a number, e.g. 10 or 0.1' })
   .gt(0, { error: 'must be greater than 0 (the original weights are the starting point)' })
@@ -60,46 +50,14 @@ const seconds = (what: string, min: number) =>
     .int({ error: 'must be a whole number of seconds' })
     .gte(min, { error: `${what} must be at least ${min} second${min === 1 ? '' : 's'}` });
 
-const targetGroupArn = (what: string, example: string) =>
-  z.string(expected(`the ARN (a string) of ${what}`)).regex(TARGET_GROUP_ARN, { error: `is not a target group ARN; expected e.g. ${example}` });
-
-/** Where traffic is shifted; shared by both ways of naming the pair. */
-const location = {
-  listenerArn: z.string(expected('the ARN (a string) of the ALB listener to shift')).regex(LISTENER_ARN, {
-    error: `is not a listener ARN; expected e.g. ${EXAMPLE.listener}`,
-  }),
-  ruleArn: z
-    .string()
-    .regex(RULE_ARN, { error: `is not a listener rule ARN; expected e.g. ${EXAMPLE.rule}, or leave it out to shift the listener's default action` })
-    .optional(),
-};
-
-/** The pair with a direction: stable (serving today) → canary. What every state after Prepare sees. */
-const DirectedTargetSchema = z
-  .object({
-    ...location,
-    stable: targetGroupArn('the target group serving today (blue)', EXAMPLE.targetGroup),
-    canary: targetGroupArn('the new target group (green)', EXAMPLE.targetGroup.replace('blue', 'green')),
-  }, expected('an object { listenerArn, stable, canary } (ruleArn optional), or { listenerArn, targetGroups: [A, B] }'))
-  .strict();
-
-/** The pair without a direction (alternating releases): Prepare makes the one taking all of the pair's traffic stable. */
-const PairTargetSchema = z
-  .object({
-    ...location,
-    targetGroups: z.tuple(
-      [targetGroupArn('one target group of the pair', EXAMPLE.targetGroup), targetGroupArn('the other target group of the pair', EXAMPLE.targetGroup.replace('blue', 'green'))],
-      { error: 'must be a list of exactly two target group ARNs, e.g. ["…:targetgroup/blue/…", "…:targetgroup/green/…"]; Prepare makes the one taking all the traffic stable' },
-    ),
-  })
-  .strict();
-
-export type DirectedTarget = z.output<typeof DirectedTargetSchema>;
-export type PairTarget = z.output<typeof PairTargetSchema>;
+/** Every provider's target forms, for the JSON Schema and the type; validateRequest picks one by `target.type`. */
+const TargetSchema = z.union(
+  PROVIDERS.flatMap((p) => [p.schema, ...(p.undirected ? [p.undirected.schema] : [])]) as unknown as [z.ZodType<Target>, ...z.ZodType<Target>[]],
+) as unknown as z.ZodType<Target>;
 
 export const RolloutInputSchema = z
   .object({
-    target: DirectedTargetSchema,
+    target: TargetSchema,
     steps: z
       .array(percent, { error: 'must be a list of percentages, e.g. [1, 10, 20, 50, 100]' })
       .min(1, { error: 'must list at least one step, e.g. [100] or [1, 10, 20, 50, 100]' })
@@ -153,33 +111,26 @@ export const RolloutInputSchema = z
   })
   .strict();
 
-/** The same input naming the pair as `targetGroups: [A, B]`; Prepare picks the direction from live weights. */
-export const RolloutPairInputSchema = RolloutInputSchema.extend({ target: PairTargetSchema });
-
 /** The input as the console/CLI may send it (defaults optional). */
 export type RolloutInputRaw = z.input<typeof RolloutInputSchema>;
-/** The same, naming the pair as targetGroups. */
-export type RolloutPairInputRaw = z.input<typeof RolloutPairInputSchema>;
 /** The input with every default applied and a direction (stable → canary): what the states after Prepare carry. */
 export type RolloutInput = z.output<typeof RolloutInputSchema>;
-/** A valid input as given: directed, or a pair whose direction Prepare decides. */
-export type RolloutRequest = RolloutInput | z.output<typeof RolloutPairInputSchema>;
+/** A valid input as given: directed, or (ELBv2 `targetGroups`) a pair whose direction Prepare decides. */
+export type RolloutRequest = RolloutInput;
 
-export const isPairTarget = (target: DirectedTarget | PairTarget): target is PairTarget => 'targetGroups' in target;
+/** The target leaves its direction to Prepare (ELBv2 `targetGroups: [A, B]`). */
+export function isUndirected(target: Target): boolean {
+  const found = lookupProvider(target);
+  return found.ok && found.provider.undirected?.is(target) === true;
+}
 
 export type ValidationResult = { ok: true; input: RolloutInput } | { ok: false; problems: string[] };
 export type RequestValidation = { ok: true; input: RolloutRequest } | { ok: false; problems: string[] };
 
-/** `targetGroups` present: the undirected form. */
-function schemaFor(raw: Record<string, unknown>): typeof RolloutInputSchema | typeof RolloutPairInputSchema {
-  const t = raw.target;
-  return typeof t === 'object' && t !== null && 'targetGroups' in t ? RolloutPairInputSchema : RolloutInputSchema;
-}
-
 /** validateRequest for callers that need a direction: a `targetGroups` input is a problem here. */
 export function validateInput(raw: unknown, limits: ExecutionLimits = {}): ValidationResult {
   const checked = validateRequest(raw, limits);
-  if (!checked.ok || !isPairTarget(checked.input.target)) return checked as ValidationResult;
+  if (!checked.ok || !isUndirected(checked.input.target)) return checked as ValidationResult;
   return { ok: false, problems: ['target.targetGroups: the direction is decided at Prepare from live weights; this needs stable and canary'] };
 }
 
@@ -195,22 +146,31 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
   // An oversized list is refused before anything walks it item by item.
   const oversized = oversizedProblems(given);
   if (oversized.length > 0) return { ok: false, problems: oversized };
-  const schema = schemaFor(given);
-  let problems: string[] = [];
+  // `target.type` picks the provider and its schema (absent: ELBv2, directed or `targetGroups`).
+  const lookup = lookupProvider(given.target);
+  const provider = lookup.ok ? lookup.provider : undefined;
+  const rawTarget = given.target;
+  const targetSchema: z.ZodType = !provider
+    ? z.unknown()
+    : typeof rawTarget === 'object' && rawTarget !== null && provider.undirected?.is(rawTarget)
+      ? provider.undirected.schema
+      : provider.schema;
+  const schema = RolloutInputSchema.extend({ target: targetSchema });
+  let problems: string[] = lookup.ok ? [] : [lookup.problem];
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
+  if (!parsed.success) problems = problems.concat(parsed.error.issues.map((issue) => describeIssue(issue, raw)));
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
-  const target = schema.shape.target.safeParse(given.target);
+  const target = targetSchema.safeParse(rawTarget);
   problems = problems.concat(
-    crossFieldProblems(validFields(given, schema), numericSteps(given), limits),
+    crossFieldProblems(validFields(given), numericSteps(given), limits),
     stepOrderProblems(given),
     approvalOrderProblems(given),
-    samePairProblems(given),
-    target.success ? targetProblems(target.data) : [],
+    provider && typeof rawTarget === 'object' && rawTarget !== null && !Array.isArray(rawTarget) ? (provider.rawProblems?.(rawTarget as Record<string, unknown>) ?? []) : [],
+    provider && target.success ? (provider.targetProblems?.(target.data as object) ?? []) : [],
   );
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };
-  return { ok: true, input: parsed.data };
+  return { ok: true, input: parsed.data as RolloutInput };
 }
 function oversizedProblems(raw: Record<string, unknown>): string[] {
   const approvals = raw.approvals as { before?: unknown } | undefined;
@@ -229,9 +189,9 @@ function capped(problems: string[]): string[] {
   return [...problems.slice(0, MAX_PROBLEMS_LISTED), `… and ${rest} more problem${rest === 1 ? '' : 's'}; fix these and validate again`];
 }
 
-function validFields(raw: Record<string, unknown>, schema: typeof RolloutInputSchema | typeof RolloutPairInputSchema): Partial<RolloutInput> {
+function validFields(raw: Record<string, unknown>): Partial<RolloutInput> {
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(schema.shape)) {
+  for (const [key, field] of Object.entries(RolloutInputSchema.shape)) {
     if (key === 'target') continue; // the cross-field rules use a placeholder target
     const r = (field as z.ZodType).safeParse(raw[key]);
     if (r.success) out[key] = r.data;
@@ -265,25 +225,10 @@ function crossFieldProblems(v: Partial<RolloutInput>, givenSteps: number[] | und
   if (steps && bakeSeconds !== undefined && pollSeconds !== undefined) {
     // approvals.before outside the steps count no gate; the problem above names them.
     const gates = approvals ? { ...approvals, before: approvals.before.filter((p) => steps.includes(p)) } : undefined;
-    const full = RolloutInputSchema.safeParse({ ...v, target: v.target ?? PLACEHOLDER_TARGET, ...(gates ? { approvals: gates } : {}) });
-    if (full.success) problems.push(...limitProblems(full.data, limits));
+    const full = RolloutInputSchema.omit({ target: true }).safeParse({ ...v, ...(gates ? { approvals: gates } : {}) });
+    if (full.success) problems.push(...limitProblems(full.data as RolloutInput, limits));
   }
   return problems;
-}
-
-/** stable = canary would "shift" traffic onto itself; checked even when another target field is bad. */
-function samePairProblems(raw: Record<string, unknown>): string[] {
-  const t = raw.target as { stable?: unknown; canary?: unknown; targetGroups?: unknown } | undefined;
-  if (!t || typeof t !== 'object') return [];
-  if ('targetGroups' in t && ('stable' in t || 'canary' in t)) {
-    return ['target: names both targetGroups and stable/canary; give either stable and canary (a fixed direction) or targetGroups [A, B] (the direction is decided at start from live weights), not both'];
-  }
-  const pair = t.targetGroups;
-  if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && pair[0] === pair[1]) {
-    return [`target.targetGroups[1] = ${show(pair[1])}: the same target group as targetGroups[0]; name the two target groups the releases alternate between`];
-  }
-  if (typeof t.stable !== 'string' || t.stable !== t.canary) return [];
-  return [`target.canary = ${show(t.canary)}: stable and canary are the same target group; canary must be the new target group`];
 }
 
 /** Order rules on the numbers given, even when one step is invalid on its own (e.g. 0.15). */
@@ -316,8 +261,6 @@ function approvalOrderProblems(raw: Record<string, unknown>): string[] {
   });
   return problems;
 }
-
-const PLACEHOLDER_TARGET = { listenerArn: EXAMPLE.listener, stable: EXAMPLE.targetGroup, canary: EXAMPLE.targetGroup.replace('blue', 'green') };
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const field = formatPath(issue.path);

@@ -1,6 +1,6 @@
 // The plan: what a rollout will do, step by step, and what it costs in Step Functions terms.
 import type { RolloutInput } from './input.ts';
-import { stepWeights, type NotRepresentable, type Pair, type StepWeights } from './shares.ts';
+import type { NotRepresentable, StepWeights } from './shares.ts';
 import { weightsFor, type PairWeights } from './weights.ts';
 
 export interface PlanStep {
@@ -96,6 +96,6 @@ export function historyEvents(input: PlanInput): number {
  * --read-listener`, or Prepare's recorded original): each step's full weights and shares, or why
  * it cannot be represented. Without a listener the plan shows the pair's weights only.
  */
-export function planShares(plan: Pick<Plan, 'steps'>, original: Record<string, number>, pair: Pair): (StepWeights | NotRepresentable)[] {
-  return plan.steps.map((s) => stepWeights(original, pair, s.percent));
+export function planShares(plan: Pick<Plan, 'steps'>, weightsAt: (percent: number) => StepWeights | NotRepresentable): (StepWeights | NotRepresentable)[] {
+  return plan.steps.map((s) => weightsAt(s.percent));
 }

@@ -56,18 +56,24 @@ export function nextStep(plan: Plan, index: number): NextStep | null {
 }
 
 /** `weights`: every target group's weight as this shift wrote it. */
-export function afterShift(state: RolloutState, index: number, weights: Record<string, number>, now: Date): RolloutState {
+/** `sides`: the ids of stable and canary in `weights` (the provider's; by default the target's stable/canary fields). */
+export function afterShift(
+  state: RolloutState,
+  index: number,
+  weights: Record<string, number>,
+  now: Date,
+  sides: { stable: string; canary: string } = state.input.target as { stable: string; canary: string },
+): RolloutState {
   const step = state.plan.steps[index];
   if (!step) throw new RangeError(`no step ${index} in a plan of ${state.plan.steps.length}`);
   const { decision: _d, error: _e, ...rest } = state;
-  const { target } = state.input;
   return {
     ...rest,
     position: index,
     next: null,
     stepStartedAt: now.toISOString(),
     expected: weights,
-    history: [...state.history, { percent: step.percent, startedAt: now.toISOString(), weights: { stable: weights[target.stable] ?? 0, canary: weights[target.canary] ?? 0 } }],
+    history: [...state.history, { percent: step.percent, startedAt: now.toISOString(), weights: { stable: weights[sides.stable] ?? 0, canary: weights[sides.canary] ?? 0 } }],
   };
 }
 

@@ -1,11 +1,11 @@
 // What every handler needs, built from the injected clients. Tests and the lab swap clients with
 // setClients() and the clock with setClock().
 import { Logger } from '@aws-lambda-powertools/logger';
-import { AlbShifter } from '../providers/alb.ts';
 import { client, tableName } from '../providers/clients.ts';
 import { configureSlackFromEnv } from '../providers/slack.ts';
 import { RolloutStore } from '../providers/store.ts';
-import type { TrafficShifter, TrafficTarget } from '../providers/traffic.ts';
+import { providerOf, type Target } from '../providers/traffic/index.ts';
+import type { TrafficProvider, TrafficShifter } from '../providers/traffic/provider.ts';
 
 export const log = new Logger({ serviceName: 'canary-switch' });
 // Slack notifications and approvals are on exactly when the stack sets SLACK_SECRET_ARN.
@@ -21,8 +21,13 @@ export function store(): RolloutStore {
   return new RolloutStore(client('dynamo'), tableName(), clock);
 }
 
-export function shifter(target: TrafficTarget): TrafficShifter {
-  return new AlbShifter(client('elb'), target);
+/** The target's provider (lambdas/providers/traffic): its shifter, health, labels and scale. */
+export function provider(target: Target): TrafficProvider<any> {
+  return providerOf(target);
+}
+
+export function shifter(target: Target): TrafficShifter {
+  return providerOf(target).shifter(target);
 }
 
 export const logWarn = (msg: string, extra: Record<string, unknown>): void => log.warn(msg, extra);

@@ -3,14 +3,14 @@
 // machine retries the whole of it. A failure here never rolls back: traffic is promoted on purpose.
 // It ends the execution PromotedBookkeepingFailed ("promoted; bookkeeping failed: …"), and the
 // safety net then releases the lock (and never restores a promoted rollout).
-import { directionText } from '../domain/direction.ts';
 import type { RolloutState } from '../domain/rollout.ts';
 import { stickinessAfterPromotion } from '../domain/stickiness.ts';
 import { PromotedBookkeepingFailed, Transient } from '../errors.ts';
 import { isTransient } from '../providers/aws-errors.ts';
 import { Bookkeeping } from '../providers/bookkeeping.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { log, logWarn, now, shifter, store } from './deps.ts';
+import { directionText } from '../providers/traffic/index.ts';
+import { log, logWarn, now, provider as providerOf, store } from './deps.ts';
 
 export interface RolloutSummary {
   outcome: 'promoted';
@@ -27,9 +27,12 @@ export interface RolloutSummary {
 export async function handler(state: RolloutState): Promise<RolloutSummary> {
   // "disable-during-rollout": the promoted weights with the original stickiness config back (idempotent).
   const stickiness = stickinessAfterPromotion(state.input.stickiness, state.original.stickiness);
-  const provider = shifter(state.input.target);
-  const final = await (stickiness ? provider.apply({ weights: state.expected, stickiness }) : provider.read()).catch((err: unknown) => {
-    const what = stickiness ? 'turning target group stickiness back on' : 'reading the final weights';
+  const layer = providerOf(state.input.target);
+  const provider = layer.shifter(state.input.target);
+  // A layer whose 100% is not the end (API Gateway: the canary becomes the stage's deployment) promotes here.
+  const promote = layer.promote ? () => layer.promote!(state.input.target, state.original) : undefined;
+  const final = await (promote ? promote() : stickiness ? provider.apply({ weights: state.expected, stickiness }) : provider.read()).catch((err: unknown) => {
+    const what = promote ? 'promoting' : stickiness ? 'turning target group stickiness back on' : 'reading the final weights';
     throw bookkeepingError(`${what}: ${(err as Error).name}: ${(err as Error).message}`, isTransient(err) || err instanceof Transient);
   });
   const at = now();
@@ -50,7 +53,7 @@ export async function handler(state: RolloutState): Promise<RolloutSummary> {
     startedAt: state.startedAt,
     finishedAt: at.toISOString(),
     durationSeconds,
-    direction: { stable: state.input.target.stable, canary: state.input.target.canary, text: directionText(state.input.target) },
+    direction: { ...layer.sides(state.input.target), text: directionText(state.input.target) },
     steps: state.history,
     finalWeights: final.weights,
   };

@@ -7,14 +7,12 @@
 // request stays approvable from the CLI and the timeout policy still applies.
 import { randomBytes } from 'node:crypto';
 import type { RolloutState } from '../domain/rollout.ts';
-import { stepWeights } from '../domain/shares.ts';
 import type { AlarmReading } from '../domain/slack-messages.ts';
 import { client } from '../providers/clients.ts';
 import { readAlarms } from '../providers/health.ts';
 import { countSlackFailure, safeError, slackNotifier } from '../providers/slack.ts';
 import type { ApprovalRecord } from '../providers/store.ts';
-import { shortName } from '../providers/traffic.ts';
-import { log, now, store } from './deps.ts';
+import { log, now, provider, store } from './deps.ts';
 
 export interface RequestApprovalEvent {
   state: RolloutState;
@@ -77,18 +75,20 @@ export async function handler(event: RequestApprovalEvent): Promise<RequestAppro
     return { approvalId: id, posted: false };
   }
   const { target } = state.input;
+  const layer = provider(target);
+  const sides = layer.sides(target);
   const current = state.position >= 0 ? state.plan.steps[state.position] : undefined;
   // The pair's weights Shift will write (other target groups keep their share), not the plan's pair-only ones.
-  const planned = stepWeights(state.original.weights, target, next.percent);
-  const nextWeights = planned.ok ? { stable: planned.weights[target.stable] ?? 0, canary: planned.weights[target.canary] ?? 0 } : nextStep.weights;
+  const planned = layer.stepWeights(state.original, target, next.percent);
+  const nextWeights = planned.ok ? { stable: planned.weights[sides.stable] ?? 0, canary: planned.weights[sides.canary] ?? 0 } : nextStep.weights;
   try {
     const where = await slack.requestApproval(
       {
         executionArn: state.executionArn,
         approvalId: id,
-        what: target.ruleArn ? `rule ${shortArn(target.ruleArn)}` : `listener ${shortArn(target.listenerArn)}`,
-        names: { stable: shortName(target.stable), canary: shortName(target.canary) },
-        current: { percent: current?.percent ?? 0, weights: { stable: state.expected[target.stable] ?? 0, canary: state.expected[target.canary] ?? 0 } },
+        what: layer.label(target),
+        names: { stable: layer.sideName(sides.stable), canary: layer.sideName(sides.canary) },
+        current: { percent: current?.percent ?? 0, weights: { stable: state.expected[sides.stable] ?? 0, canary: state.expected[sides.canary] ?? 0 } },
         next: { percent: next.percent, weights: nextWeights },
         alarms,
         timeoutSeconds,
@@ -123,7 +123,3 @@ async function alarmReading(names: string[]): Promise<AlarmReading> {
   }
 }
 
-/** `arn:aws:elasticloadbalancing:…:listener/app/web/50dc…/f2f7…` → `app/web/50dc…/f2f7…`. */
-function shortArn(arn: string): string {
-  return arn.replace(/^arn:[^:]+:elasticloadbalancing:[^:]*:\d*:(listener-rule|listener)\//, '');
-}

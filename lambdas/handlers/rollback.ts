@@ -8,11 +8,10 @@
 // Bookkeeping (audit, record status, lock, Slack) runs after the restore, each step retried and
 // best effort: a failure is reported in the result and the cause, never undoes or blocks the restore.
 import { rollbackCause, type ForwardState, type RolloutState } from '../domain/rollout.ts';
-import { TargetGroupNotInForwardAction } from '../errors.ts';
 import { Bookkeeping } from '../providers/bookkeeping.ts';
 import { countMetric } from '../providers/metrics.ts';
 import { notifySafely } from '../providers/notify.ts';
-import type { TrafficTarget } from '../providers/traffic.ts';
+import type { Target } from '../providers/traffic/index.ts';
 import { log, logWarn, now, shifter, store } from './deps.ts';
 import { safetyNet, type ExecutionStatusChange, type LambdaContext } from './safety-net.ts';
 
@@ -49,14 +48,12 @@ async function fromStateMachine(state: Partial<RolloutState>): Promise<RollbackR
 }
 
 /** One restore attempt: read (for the audit), write the original back if it is not in place, verify. */
-export async function restoreOnce(target: TrafficTarget, original: ForwardState, executionArn: string, by: string): Promise<{ before?: ForwardState; after: ForwardState }> {
+export async function restoreOnce(target: Target, original: ForwardState, executionArn: string, by: string): Promise<{ before?: ForwardState; after: ForwardState }> {
   try {
     const provider = shifter(target);
-    // An operator may have taken stable or canary out of the forward action: restore the original anyway.
-    const before = await provider.read().catch((err: unknown) => {
-      if (err instanceof TargetGroupNotInForwardAction) return undefined;
-      throw err;
-    });
+    // Read for the audit only. An operator may have taken stable or canary out (the read refuses a
+    // state without the pair): restore the original anyway; a failing API fails the restore below.
+    const before = await provider.read().catch(() => undefined);
     const after = await provider.restore(original);
     return { ...(before ? { before } : {}), after };
   } catch (err) {

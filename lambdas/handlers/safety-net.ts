@@ -72,8 +72,8 @@ export async function safetyNet(event: ExecutionStatusChange, context?: LambdaCo
   if (!run.prepared) {
     // Prepare never finished (it failed, crashed, or the execution was stopped during it): no
     // traffic moved, but it may have taken the lock. The execution input names it.
-    const target = targetOf(run.input) ?? targetOf(parseJson(event.detail.input));
-    if (target) await books.step('lock release', () => db.releaseLock(lockKeyFor(target), executionArn));
+    const lockKey = lockKeyFor(targetOf(run.input)) ?? lockKeyFor(targetOf(parseJson(event.detail.input)));
+    if (lockKey) await books.step('lock release', () => db.releaseLock(lockKey, executionArn));
     log.info('nothing to restore: the execution never finished Prepare', { executionArn });
     return withBooks({ outcome: 'nothing-to-restore', executionArn, cause }, books);
   }
@@ -166,9 +166,7 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-/** The rollout target in an execution's input, if it names one well enough to find its lock. */
-function targetOf(input: unknown): { listenerArn: string; ruleArn?: string } | undefined {
-  const t = (input as { target?: { listenerArn?: unknown; ruleArn?: unknown } } | undefined)?.target;
-  if (typeof t?.listenerArn !== 'string') return undefined;
-  return { listenerArn: t.listenerArn, ...(typeof t.ruleArn === 'string' ? { ruleArn: t.ruleArn } : {}) };
+/** The rollout target in an execution's input, as given. */
+function targetOf(input: unknown): unknown {
+  return (input as { target?: unknown } | undefined)?.target;
 }

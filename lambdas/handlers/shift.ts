@@ -2,37 +2,36 @@
 // someone else (never fight an operator) or when the canary has too few healthy targets (an ALB
 // fails open into unhealthy targets). Safe to retry: a step already applied is not applied again.
 import { afterShift, type RolloutState } from '../domain/rollout.ts';
-import { describeChange, sameWeightMap, stepWeights } from '../domain/shares.ts';
+import { describeChange, sameWeightMap } from '../domain/shares.ts';
 import { stickinessDuringRollout } from '../domain/stickiness.ts';
 import { DriftDetected, InsufficientHealthyTargets, RolloutStopped, StepNotRepresentable } from '../errors.ts';
 import type { RolloutStore } from '../providers/store.ts';
-import { client } from '../providers/clients.ts';
-import { countHealthy } from '../providers/health.ts';
 import { notifySafely } from '../providers/notify.ts';
-import { shortName } from '../providers/traffic.ts';
-import { log, logWarn, now, shifter, store } from './deps.ts';
+import { log, logWarn, now, provider as providerOf, store } from './deps.ts';
 
 export async function handler(state: RolloutState): Promise<RolloutState> {
   const next = state.next;
   const step = next ? state.plan.steps[next.index] : undefined;
   if (!next || !step) throw new RangeError(`shift called without a next step (position ${state.position})`);
   const { target } = state.input;
-  const provider = shifter(target);
+  const layer = providerOf(target);
+  const sides = layer.sides(target);
+  const provider = layer.shifter(target);
 
   // Every target group's weight for this step, from the recorded original: the others keep their share.
-  const desired = stepWeights(state.original.weights, target, step.percent);
+  const desired = layer.stepWeights(state.original, target, step.percent);
   if (!desired.ok) throw new StepNotRepresentable(desired.reason);
   const current = await provider.read();
   // A retried Shift may find its own write already in place.
   const alreadyApplied = sameWeightMap(current.weights, desired.weights);
   if (!alreadyApplied && !sameWeightMap(current.weights, state.expected)) {
-    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${describeChange(state.expected, current.weights, target)}`);
+    throw new DriftDetected(`weights changed outside the rollout before step ${step.percent}%: ${describeChange(state.expected, current.weights, sides)}`);
   }
 
-  const health = await countHealthy(client('elb'), target.canary);
-  if (health.healthy < state.input.minHealthyTargets) {
+  const health = await layer.canaryHealth(target);
+  if (health && health.healthy < state.input.minHealthyTargets) {
     throw new InsufficientHealthyTargets(
-      `refusing to send ${step.percent}% to ${shortName(target.canary)}: ${health.healthy} of ${health.total} targets healthy, minHealthyTargets is ${state.input.minHealthyTargets}`,
+      `refusing to send ${step.percent}% to ${layer.sideName(sides.canary)}: ${health.healthy} of ${health.total} targets healthy, minHealthyTargets is ${state.input.minHealthyTargets}`,
     );
   }
 
@@ -61,10 +60,10 @@ export async function handler(state: RolloutState): Promise<RolloutState> {
     },
     `shift#${next.index}`,
   );
-  const pair = { stable: desired.weights[target.stable] ?? 0, canary: desired.weights[target.canary] ?? 0 };
+  const pair = { stable: desired.weights[sides.stable] ?? 0, canary: desired.weights[sides.canary] ?? 0 };
   log.info('shifted', { executionArn: state.executionArn, percent: step.percent, weights: desired.weights });
   await notifySafely({ kind: 'step', executionArn: state.executionArn, percent: step.percent, weights: pair }, state.input.slack?.channel, logWarn);
-  return afterShift(state, next.index, desired.weights, at);
+  return afterShift(state, next.index, desired.weights, at, sides);
 }
 
 /** The safety net (or the Rollback state) has begun restoring this rollout. */

@@ -11,12 +11,12 @@
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ForwardState } from '../domain/rollout.ts';
 import { aws } from './aws-errors.ts';
-import type { TrafficTarget } from './traffic.ts';
+import { lookupProvider, type Target } from './traffic/index.ts';
 
 /** What Prepare returned, reduced to what the safety net needs. */
 export interface PreparedRollout {
   original: ForwardState;
-  target: TrafficTarget;
+  target: Target;
   lockKey: string;
   slackChannel?: string;
 }
@@ -82,9 +82,9 @@ function parse(text: string | undefined, what: string): unknown {
 }
 
 function preparedFrom(output: unknown, executionArn: string): PreparedRollout {
-  const o = output as { original?: ForwardState; lockKey?: unknown; input?: { target?: TrafficTarget; slack?: { channel?: unknown } } } | undefined;
+  const o = output as { original?: ForwardState; lockKey?: unknown; input?: { target?: Target; slack?: { channel?: unknown } } } | undefined;
   const target = o?.input?.target;
-  if (!o?.original || !Array.isArray(o.original.actions) || typeof o.lockKey !== 'string' || typeof target?.listenerArn !== 'string') {
+  if (!o?.original || !Array.isArray(o.original.actions) || typeof o.lockKey !== 'string' || !target || typeof target !== 'object' || !lookupProvider(target).ok) {
     throw new Error(`Prepare's output in the history of ${executionArn} has no original forward action, lock key and target`);
   }
   const channel = o.input?.slack?.channel;

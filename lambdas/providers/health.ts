@@ -5,7 +5,7 @@ import type { AlarmStateChange } from '../domain/alarm-episodes.ts';
 import type { AlarmObservation, AlarmState } from '../domain/decide.ts';
 import { AlarmNotFound } from '../errors.ts';
 import { aws } from './aws-errors.ts';
-import { shortName } from './traffic.ts';
+import { shortName } from './traffic/elbv2-target.ts';
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const NAMES_PER_CALL = 100;

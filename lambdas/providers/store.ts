@@ -11,14 +11,15 @@ import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LockHeld } from '../errors.ts';
 import { aws } from './aws-errors.ts';
-import type { ForwardState, TrafficTarget } from './traffic.ts';
+import type { ForwardState } from '../domain/rollout.ts';
+import { lookupProvider, type Target } from './traffic/index.ts';
 
 export type RolloutStatus = 'running' | 'promoted' | 'rolled-back';
 
 export interface RolloutRecord {
   executionArn: string;
   status: RolloutStatus;
-  target: TrafficTarget;
+  target: Target;
   original: ForwardState;
   lockKey: string;
   startedAt: string;
@@ -78,7 +79,24 @@ export function createTableInput(TableName: string): CreateTableCommandInput {
   };
 }
 
-export const lockKeyFor = (target: Pick<TrafficTarget, 'listenerArn' | 'ruleArn'>): string => `lock#${target.ruleArn ?? target.listenerArn}`;
+/**
+ * The lock of the resource a target shifts (its provider's key), or undefined when the target is
+ * not one any provider can name (a raw execution input the safety net reads).
+ */
+export function lockKeyFor(target: unknown): string | undefined {
+  const found = lookupProvider(target);
+  if (!found.ok || !target || typeof target !== 'object') return undefined;
+  const p = found.provider;
+  const parsed = (p.undirected?.is(target) ? p.undirected.schema : p.schema).safeParse(target);
+  if (parsed.success) return p.lockKey(p.undirected?.is(target) ? p.undirected.readable(parsed.data) : parsed.data);
+  // A partial target still names its resource when the lock's fields are there (e.g. only a listener ARN).
+  try {
+    const key = p.lockKey(target);
+    return key.includes('undefined') ? undefined : key;
+  } catch {
+    return undefined;
+  }
+}
 
 export class RolloutStore {
   constructor(

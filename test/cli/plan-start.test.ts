@@ -239,8 +239,9 @@ describe('execution names and durations', () => {
 
   it('stays within 80 valid characters for the longest load balancer and target group names', () => {
     const long = input();
-    long.target.listenerArn = long.target.listenerArn.replace('/web/', `/${'l'.repeat(32)}/`);
-    long.target.canary = long.target.canary.replace('/green/', `/${'g'.repeat(32)}/`);
+    const t = long.target as { listenerArn: string; canary: string };
+    t.listenerArn = t.listenerArn.replace('/web/', `/${'l'.repeat(32)}/`);
+    t.canary = t.canary.replace('/green/', `/${'g'.repeat(32)}/`);
     const name = executionName(long, Date.parse('2026-11-22T10:05:00Z'), () => 0.999);
     expect(name.length).toBeLessThanOrEqual(80);
     expect(name).toMatch(/^[A-Za-z0-9_-]+-20261122-1005-ffbe$/);

@@ -26,7 +26,7 @@ import { log, setClock } from '../../lambdas/handlers/deps.ts';
 import { resetClients, setClients } from '../../lambdas/providers/clients.ts';
 import { setNotifier, silentNotifier, type Notifier, type RolloutEvent } from '../../lambdas/providers/notify.ts';
 import { lockKeyFor } from '../../lambdas/providers/store.ts';
-import { forwardStickiness, forwardWeights } from '../../lambdas/providers/alb.ts';
+import { forwardStickiness, forwardWeights } from '../../lambdas/providers/traffic/elbv2-listener.ts';
 
 const ACCOUNT = '123456789012';
 const LB = 'app/web/50dc6c495c0c9188';
@@ -238,7 +238,7 @@ export function stateFor(raw: RolloutInputRaw, opts: { position?: number; origin
     startedAt: new Date(T0).toISOString(),
     input,
     plan,
-    lockKey: lockKeyFor(input.target),
+    lockKey: lockKeyFor(input.target)!,
     original,
     position: -1,
     next: nextStep(plan, 0),
@@ -265,7 +265,7 @@ export const actionsAtPercent = (percent: number): Action[] => {
 
 /** Every target group's weight at step `index`, as Shift computes it from the recorded original. */
 export function stepMap(state: RolloutState, index: number): Record<string, number> {
-  const r = stepWeights(state.original.weights, state.input.target, state.plan.steps[index]!.percent);
+  const r = stepWeights(state.original.weights, state.input.target as { stable: string; canary: string }, state.plan.steps[index]!.percent);
   if (!r.ok) throw new Error(r.reason);
   return r.weights;
 }

@@ -239,15 +239,21 @@ describe('prepare: pre-flight failures release the lock', () => {
     expectLockReleased();
   });
 
-  it('a TCP listener → UnsupportedListener', async () => {
-    world.listener = { ListenerArn: ARN.listener, Protocol: 'TCP', Port: 443, DefaultActions: [{ Type: 'forward', TargetGroupArn: ARN.blue }] };
+  it('a Gateway Load Balancer listener (GENEVE) → UnsupportedListener', async () => {
+    world.listener = { ListenerArn: ARN.listener, Protocol: 'GENEVE', Port: 6081, DefaultActions: [{ Type: 'forward', TargetGroupArn: ARN.blue }] };
     const err = await failure();
     expect(err.name).toBe('UnsupportedListener');
     expect(err.message).toBe(
-      `listener ${ARN.listener} uses TCP (a Network Load Balancer listener: TCP, UDP, TCP_UDP or TLS); canary-switch supports Application Load Balancer listeners (HTTP or HTTPS) today`,
+      `listener ${ARN.listener} uses GENEVE (a Gateway Load Balancer listener forwards to one target group); canary-switch shifts ALB listeners (HTTP, HTTPS) and NLB listeners (TCP, UDP, TCP_UDP, TLS)`,
     );
-    expect(err.message).not.toMatch(/weight/i);
     expectLockReleased();
+  });
+
+  it('an NLB (TCP) listener with a weighted forward action is read like an ALB one', async () => {
+    world.listener = { ...world.listener, Protocol: 'TCP', Port: 443, DefaultActions: world.listener.DefaultActions!.filter((a) => a.Type === 'forward') };
+    const out = await handler({ input: baseInput(), executionArn: ARN.execution });
+    expect(out.original.actions).toEqual(world.listener.DefaultActions);
+    expect(out.original.weights).toEqual({ [ARN.blue]: 999, [ARN.green]: 0, [ARN.legacy]: 1 });
   });
 
   it('canary not in the forward action → TargetGroupNotInForwardAction listing what was found', async () => {

@@ -141,7 +141,7 @@ describe('shift: rule mode', () => {
   it('a rule of another listener → RuleNotOnListener, no write', async () => {
     // Validation refuses such an input at Prepare; the provider still refuses it on its own.
     const state = stateFor(baseInput({ target: ruleTarget }), { original: ruleActions(1, 0) });
-    state.input.target.ruleArn = ARN.ruleOfOtherListener;
+    (state.input.target as { ruleArn?: string }).ruleArn = ARN.ruleOfOtherListener;
     const err = await failure(state);
     expect(err.name).toBe('RuleNotOnListener');
     expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0);

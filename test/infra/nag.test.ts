@@ -53,6 +53,7 @@ describe('cdk-nag AwsSolutions', () => {
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         `Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/*]`,
         `Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/*]`,
+        `Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/net/*]`,
         'Annotation::AwsSolutions-L1',
         `Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${REGION}:${ACCOUNT}:execution:<CanarySwitchRolloutBE28364E.Name>:*]`,
         'Annotation::AwsSolutions-SQS3',

@@ -16,7 +16,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLabAlb, type ChangeEvent, type LabAlb } from '../../lab/aws/alb-model.ts';
 import { startElbv2Api, type Elbv2Api } from '../../lab/aws/elbv2-api.ts';
-import { AlbShifter } from '../../lambdas/providers/alb.ts';
+import { Elbv2Shifter } from '../../lambdas/providers/traffic/elbv2-listener.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const client = (url: string, maxAttempts = 1) => new ElasticLoadBalancingV2Client({ region: 'us-east-1', endpoint: url, credentials, maxAttempts });
@@ -143,7 +143,7 @@ describe('ELBv2 pagination, normalisation and refusals', () => {
   it('the ALB provider refuses a default rule as ruleArn before moving anything (AWS would refuse its ModifyRule)', async () => {
     const before = lab.model.actionsOf(httpListener);
     const writes = lab.model.callCount('ModifyRule') + lab.model.callCount('ModifyListener');
-    const shifter = new AlbShifter(elb, { listenerArn: httpListener, ruleArn: defaultRuleArn, stable: lab.blueArn, canary: lab.greenArn });
+    const shifter = new Elbv2Shifter(elb, { listenerArn: httpListener, ruleArn: defaultRuleArn, stable: lab.blueArn, canary: lab.greenArn });
     await expect(shifter.apply({ weights: { [lab.blueArn]: 1, [lab.greenArn]: 1 } })).rejects.toMatchObject({ name: 'DefaultRuleGiven', message: expect.stringMatching(/is the default rule of listener.*leave ruleArn out/) });
     expect(lab.model.actionsOf(httpListener)).toEqual(before);
     expect(lab.model.callCount('ModifyRule') + lab.model.callCount('ModifyListener')).toBe(writes);

@@ -5,7 +5,8 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLabAlb } from '../../lab/aws/alb-model.ts';
 import { startCloudWatchApi, type CloudWatchApi } from '../../lab/aws/cloudwatch-api.ts';
-import { albMetricData, loadBalancerDimension, targetGroupDimension } from '../../lab/traffic/alb-metric-data.ts';
+import { elbDimensions } from '../../lab/providers/alb.ts';
+import { albMetricData } from '../../lab/traffic/alb-metric-data.ts';
 import { runLoad } from '../../lab/traffic/loadgen.ts';
 import { TrafficMetrics } from '../../lab/traffic/metrics.ts';
 import { startProxy, type Proxy } from '../../lab/traffic/proxy.ts';
@@ -16,6 +17,7 @@ const t0 = Date.UTC(2025, 0, 15, 10, 0, 0);
 let clock = t0 + 10_000;
 const metrics = new TrafficMetrics(() => clock);
 const lab = createLabAlb();
+const groups = () => [lab.blueArn, lab.greenArn].map((key) => ({ key, dimensions: elbDimensions(key, lab.loadBalancerArn) }));
 let services: { blue: Service; green: Service; close(): Promise<void> };
 let proxy: Proxy;
 let api: CloudWatchApi;
@@ -24,7 +26,7 @@ let cw: CloudWatchClient;
 beforeAll(async () => {
   services = await startServices();
   proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url }, metrics, random: seededRandom(5) });
-  api = await startCloudWatchApi({ describeAlarms: () => ({ metricAlarms: [], compositeAlarms: [] }) }, { throttle: false, metricData: albMetricData(metrics, () => lab.model.describeTargetGroups({}), { minuteSeconds: 60 }) });
+  api = await startCloudWatchApi({ describeAlarms: () => ({ metricAlarms: [], compositeAlarms: [] }) }, { throttle: false, metricData: albMetricData(metrics, groups, { minuteSeconds: 60 }) });
   cw = new CloudWatchClient({ region: 'us-east-1', endpoint: api.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
 });
 afterAll(async () => {
@@ -43,10 +45,7 @@ it('answers RequestCount, HTTPCode_Target_5XX_Count and TargetResponseTime from 
   expect(green).toBeGreaterThan(100);
 
   // The minute is still running: nothing is published yet.
-  const dims = (arn: string) => [
-    { Name: 'TargetGroup', Value: targetGroupDimension(arn) },
-    { Name: 'LoadBalancer', Value: loadBalancerDimension(lab.loadBalancerArn) },
-  ];
+  const dims = (arn: string) => Object.entries(elbDimensions(arn, lab.loadBalancerArn)).map(([Name, Value]) => ({ Name, Value }));
   const read = () =>
     cw.send(
       new GetMetricDataCommand({

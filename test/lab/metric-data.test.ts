@@ -7,7 +7,8 @@ import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/prot
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabAlb } from '../../lab/aws/alb-model.ts';
 import { startCloudWatchApi, type CloudWatchApi } from '../../lab/aws/cloudwatch-api.ts';
-import { albMetricData, loadBalancerDimension, targetGroupDimension } from '../../lab/traffic/alb-metric-data.ts';
+import { elbDimensions } from '../../lab/providers/alb.ts';
+import { albMetricData } from '../../lab/traffic/alb-metric-data.ts';
 import { TrafficMetrics } from '../../lab/traffic/metrics.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
@@ -18,6 +19,7 @@ const MINUTE = 60_000;
 let now = t0;
 const metrics = new TrafficMetrics(() => now);
 const lab = createLabAlb();
+const groups = () => [lab.blueArn, lab.greenArn].map((key) => ({ key, dimensions: elbDimensions(key, lab.loadBalancerArn) }));
 const recordAt = (ms: number, arn: string, status: number, latencyMs: number) => {
   now = ms;
   metrics.record(arn, status, latencyMs);
@@ -32,11 +34,8 @@ recordAt(t0 + 2 * MINUTE + 59_000, lab.greenArn, 200, 40);
 recordAt(t0 + 3 * MINUTE + 10_000, lab.greenArn, 500, 1);
 now = t0 + 3 * MINUTE + 30_000;
 
-const LB = loadBalancerDimension(lab.loadBalancerArn);
-const dims = (arn: string) => [
-  { Name: 'TargetGroup', Value: targetGroupDimension(arn) },
-  { Name: 'LoadBalancer', Value: LB },
-];
+const LB = elbDimensions(lab.blueArn, lab.loadBalancerArn).LoadBalancer as string;
+const dims = (arn: string) => Object.entries(elbDimensions(arn, lab.loadBalancerArn)).map(([Name, Value]) => ({ Name, Value }));
 const query = (Id: string, MetricName: string, Stat: string, Dimensions = dims(lab.greenArn), more: Partial<MetricDataQuery> = {}): MetricDataQuery => ({
   Id,
   MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName, Dimensions }, Period: 60, Stat },
@@ -49,15 +48,16 @@ let api: CloudWatchApi;
 beforeAll(async () => {
   api = await startCloudWatchApi(
     { describeAlarms: () => ({ metricAlarms: [], compositeAlarms: [] }) },
-    { throttle: false, metricData: albMetricData(metrics, () => lab.model.describeTargetGroups({}), { minuteSeconds: 60 }) },
+    { throttle: false, metricData: albMetricData(metrics, groups, { minuteSeconds: 60 }) },
   );
 });
 afterAll(() => api.close());
 
-it('formats the dimensions as AWS does', () => {
-  expect(targetGroupDimension(lab.greenArn)).toMatch(/^targetgroup\/green\/[0-9a-f]+$/);
-  expect(LB).toMatch(/^app\/web\/[0-9a-f]+$/);
-  expect(loadBalancerDimension(lab.listenerArn)).toBe(LB);
+it('publishes under the dimensions as AWS formats them', () => {
+  expect(dims(lab.greenArn)).toEqual([
+    { Name: 'TargetGroup', Value: expect.stringMatching(/^targetgroup\/green\/[0-9a-f]+$/) },
+    { Name: 'LoadBalancer', Value: expect.stringMatching(/^app\/web\/[0-9a-f]+$/) },
+  ]);
 });
 
 const protocols = [
@@ -117,7 +117,7 @@ describe.each(protocols)('GetMetricData over %s with the SDK', (_name, protocol)
     const out = await get({
       MetricDataQueries: [
         query('unknownGroup', 'RequestCount', 'Sum', [{ Name: 'TargetGroup', Value: 'targetgroup/red/0' }, { Name: 'LoadBalancer', Value: LB }]),
-        query('groupAlone', 'RequestCount', 'Sum', [{ Name: 'TargetGroup', Value: targetGroupDimension(lab.greenArn) }]),
+        query('groupAlone', 'RequestCount', 'Sum', [{ Name: 'TargetGroup', Value: elbDimensions(lab.greenArn, lab.loadBalancerArn).TargetGroup as string }]),
         query('otherName', 'HTTPCode_Target_4XX_Count', 'Sum'),
         { Id: 'wrongUnit', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'TargetResponseTime', Dimensions: dims(lab.greenArn) }, Period: 60, Stat: 'p99', Unit: 'Milliseconds' } },
       ],
@@ -179,7 +179,7 @@ describe('the lab minute (time scaling)', () => {
       scaled.record(lab.greenArn, status, 10);
     }
     clock = t0 + 6_500;
-    const small = await startCloudWatchApi({ describeAlarms: () => ({ metricAlarms: [], compositeAlarms: [] }) }, { throttle: false, metricData: albMetricData(scaled, () => lab.model.describeTargetGroups({}), { minuteSeconds: 1 }) });
+    const small = await startCloudWatchApi({ describeAlarms: () => ({ metricAlarms: [], compositeAlarms: [] }) }, { throttle: false, metricData: albMetricData(scaled, groups, { minuteSeconds: 1 }) });
     const cw = new CloudWatchClient({ region: 'us-east-1', endpoint: small.url, credentials, maxAttempts: 1 });
     const withPeriod = (q: MetricDataQuery, Period: number) => ({ ...q, MetricStat: { ...q.MetricStat!, Period } });
     try {

@@ -11,15 +11,15 @@ import { ClientCookies, runLoad, type LoadResult } from '../../lab/traffic/loadg
 import { startProxy, type Proxy } from '../../lab/traffic/proxy.ts';
 import { pinnedTargetGroup, stickyCookies } from '../../lab/traffic/stickiness.ts';
 import { startServices, type Service } from '../../lab/traffic/services.ts';
-import { AlbShifter } from '../../lambdas/providers/alb.ts';
-import type { ForwardState } from '../../lambdas/providers/traffic.ts';
+import { Elbv2Shifter } from '../../lambdas/providers/traffic/elbv2-listener.ts';
+import type { ForwardState } from '../../lambdas/domain/rollout.ts';
 
 let services: { blue: Service; green: Service; close(): Promise<void> };
 let lab: LabAlb;
 let proxy: Proxy;
 let api: LocalServer;
 let elb: ElasticLoadBalancingV2Client;
-let shifter: AlbShifter;
+let shifter: Elbv2Shifter;
 let original: ForwardState;
 
 beforeEach(async () => {
@@ -43,7 +43,7 @@ beforeEach(async () => {
   proxy = await startProxy({ model: lab.model, listenerArn: lab.listenerArn, targets: { [lab.blueArn]: services.blue.url, [lab.greenArn]: services.green.url } });
   api = await startElbv2Api(lab.model);
   elb = new ElasticLoadBalancingV2Client({ region: 'us-east-1', endpoint: api.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  shifter = new AlbShifter(elb, { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn });
+  shifter = new Elbv2Shifter(elb, { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn });
   original = await shifter.read();
 });
 afterEach(async () => {

@@ -8,7 +8,7 @@ import { createLabAlb } from '../../lab/aws/alb-model.ts';
 import { startCloudWatchApi, type AlarmRecord } from '../../lab/aws/cloudwatch-api.ts';
 import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import { CLOUDWATCH_RATES, ELBV2_RATES, TokenBuckets, type ThrottleSpec } from '../../lab/aws/throttle.ts';
-import { AlbShifter } from '../../lambdas/providers/alb.ts';
+import { Elbv2Shifter } from '../../lambdas/providers/traffic/elbv2-listener.ts';
 import { countHealthy, readAlarms } from '../../lambdas/providers/health.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
@@ -104,7 +104,7 @@ describe('the handlers’ code survives throttling through the SDK’s retries',
     const cw = new CloudWatchClient({ region: 'us-east-1', endpoint: cwApi.url, credentials });
     try {
       const target = { listenerArn: lab.listenerArn, stable: lab.blueArn, canary: lab.greenArn };
-      await new AlbShifter(elb, target).apply({ weights: { [lab.blueArn]: 900, [lab.greenArn]: 100 } });
+      await new Elbv2Shifter(elb, target).apply({ weights: { [lab.blueArn]: 900, [lab.greenArn]: 100 } });
       const observed = await readAlarms(cw, alarms.map((a) => a.AlarmName));
       const health = await countHealthy(elb, lab.greenArn);
 

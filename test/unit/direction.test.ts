@@ -1,8 +1,10 @@
 // Alternating releases: a targetGroups [A, B] input, validated, and its direction decided from
 // the live weights (the group taking all of the pair's traffic is stable).
 import { describe, expect, it } from 'vitest';
-import { directedInput, directionText, resolveDirection } from '../../lambdas/domain/direction.ts';
-import { validateInput, validateRequest, type PairTarget } from '../../lambdas/domain/input.ts';
+import { validateInput, validateRequest } from '../../lambdas/domain/input.ts';
+import { resolveDirection } from '../../lambdas/providers/traffic/elbv2-direction.ts';
+import type { PairTarget } from '../../lambdas/providers/traffic/elbv2-target.ts';
+import { directedInput, directionText } from '../../lambdas/providers/traffic/index.ts';
 
 const TG = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/73e2d6bc24d8a067`;
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -81,6 +83,6 @@ describe('resolveDirection', () => {
     if (!directed.ok || !undirected.ok) throw new Error('fixtures must be valid');
     expect(directedInput(directed.input, { [BLUE]: 0, [GREEN]: 1 })).toEqual({ ok: true, input: directed.input });
     expect(directedInput(undirected.input, { [BLUE]: 0, [GREEN]: 1 })).toEqual({ ok: true, input: { ...undirected.input, target: { listenerArn: LISTENER, stable: GREEN, canary: BLUE } } });
-    expect(directionText({ stable: GREEN, canary: BLUE })).toBe('green → blue');
+    expect(directionText({ listenerArn: LISTENER, stable: GREEN, canary: BLUE } as object)).toBe('green → blue');
   });
 });

@@ -4,9 +4,12 @@ import { ElasticLoadBalancingV2ServiceException, type Action } from '@aws-sdk/cl
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Transient } from '../../lambdas/errors.ts';
-import { forwardStickiness, forwardWeights, listenerOfRule, withForward, writableAction } from '../../lambdas/providers/alb.ts';
+import { forwardStickiness, forwardWeights, withForward, writableAction } from '../../lambdas/providers/traffic/elbv2-listener.ts';
+import { listenerOfRule } from '../../lambdas/providers/traffic/elbv2-target.ts';
 import { aws, isTransient } from '../../lambdas/providers/aws-errors.ts';
-import { NoopShifter, pairOf, shortName } from '../../lambdas/providers/traffic.ts';
+import { NoopShifter } from '../../lambdas/providers/traffic/noop.ts';
+import { pairOf } from '../../lambdas/providers/traffic/index.ts';
+import { shortName } from '../../lambdas/providers/traffic/elbv2-target.ts';
 
 const TG = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;
 const pair = { stable: TG('blue'), canary: TG('green') };
@@ -70,7 +73,7 @@ describe('withForward', () => {
       fc.property(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }), (stable, canary) => {
         const after = forwardWeights(withForward(actions, { weights: { [pair.stable]: stable, [pair.canary]: canary } }));
         expect(after).toEqual({ [TG('blue')]: stable, [TG('green')]: canary, [TG('legacy')]: 3 });
-        expect(pairOf({ actions: [], weights: after }, pair)).toEqual({ stable, canary });
+        expect(pairOf(after, pair)).toEqual({ stable, canary });
       }),
     );
   });

@@ -61,19 +61,27 @@ export interface TrafficProvider<T extends object = object> {
   readonly schema: z.ZodType<T>;
   /** Cross-field problems of a schema-valid target (e.g. a rule of another listener), each naming the field. */
   targetProblems?(target: T): string[];
+  /** Problems visible on the raw target even when a field is invalid (e.g. stable = canary). */
+  rawProblems?(raw: Record<string, unknown>): string[];
+  /** A form that leaves the direction to Prepare (ELBv2 `targetGroups: [A, B]`), when the layer has one. */
+  readonly undirected?: UndirectedForm<T>;
   /** The scale in words for plans and errors: "ELBv2 weights 0–999 (0.1% steps)". */
   readonly scale: string;
   /** The DynamoDB lock for the resource this target shifts (two rollouts never shift it at once). */
   lockKey(target: T): string;
   /** The shifted resource in a human's words: "listener app/web/50dc…", "record api.example.com A". */
   label(target: T): string;
+  /** The same, fully qualified for logs, locks and the audit: "listener arn:aws:…", "record api.example.com A in zone Z…". */
+  resource(target: T): string;
+  /** A short name for executions (letters, digits, -): `web-green` (load balancer, canary). Any target form. */
+  nameHint(target: object): string;
   /** The ids of stable and canary in the weights, once the direction is known. */
   sides(target: T): Sides;
   /** A side's id as people name it: `targetgroup/blue/…` → `blue`, a SetIdentifier as is. */
   sideName(id: string): string;
   /** Every side's weight at `percent` (one decimal) of the pair's traffic, from the recorded original, or why the scale cannot say it. */
   stepWeights(original: TrafficState, target: T, percent: number): StepWeights | NotRepresentable;
-  /** The reader/writer of this target. Clients come from providers/clients.ts (injectable). */
+  /** The reader/writer of this target. Clients come from providers/clients.ts (injectable with setClients). */
   shifter(target: T): TrafficShifter;
   /** Healthy targets behind the canary, or undefined when the layer has no target health to read. */
   canaryHealth(target: T): Promise<HealthCount | undefined>;
@@ -85,4 +93,17 @@ export interface TrafficProvider<T extends object = object> {
   notes?(target: T, original?: TrafficState): string[];
   /** The promotion, when reaching 100% is not the end (API Gateway: the canary becomes the stage's deployment). */
   promote?(target: T, state: TrafficState): Promise<TrafficState>;
+}
+
+/** A target form without a direction: the side taking all of the pair's traffic at Prepare becomes stable. */
+export interface UndirectedForm<T> {
+  readonly schema: z.ZodType<object>;
+  /** This raw target uses the undirected form. */
+  is(raw: object): boolean;
+  /** The sides in input order: enough to read the live state (both must be in it). */
+  readable(target: object): T;
+  /** The direction from live weights, or why there is none (with the numbers and the fix). */
+  direct(target: object, weights: Readonly<Record<string, number>>): { ok: true; target: T } | { ok: false; problem: string };
+  /** `blue ↔ green (direction decided at start)`. */
+  label(target: object): string;
 }

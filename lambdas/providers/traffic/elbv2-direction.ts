@@ -2,12 +2,9 @@
 // the direction from the live weights, so the same input (a schedule's, say) promotes blue → green
 // one day and green → blue the next. Decided once, at Prepare: every later state carries a directed
 // target (stable/canary) and never looks at `targetGroups` again.
-import { isPairTarget, type DirectedTarget, type PairTarget, type RolloutInput, type RolloutRequest } from './input.ts';
+import { shortName as nameOf, type DirectedTarget, type PairTarget } from './elbv2-target.ts';
 
 export type DirectionResult = { ok: true; target: DirectedTarget } | { ok: false; problem: string };
-
-/** `targetgroup/blue/73e2…` → `blue`. */
-const nameOf = (arn: string): string => /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn;
 
 /**
  * The group taking all of the pair's traffic is stable, the other the canary. A split pair (a
@@ -40,21 +37,11 @@ export function resolveDirection(target: PairTarget, weights: Readonly<Record<st
   };
 }
 
-/** The input with a direction: unchanged when it has one, else decided by resolveDirection. */
-export function directedInput(input: RolloutRequest, weights: Readonly<Record<string, number>>): { ok: true; input: RolloutInput } | { ok: false; problem: string } {
-  if (!isPairTarget(input.target)) return { ok: true, input: input as RolloutInput };
-  const resolved = resolveDirection(input.target, weights);
-  return resolved.ok ? { ok: true, input: { ...input, target: resolved.target } } : resolved;
-}
-
-/** `blue → green`: how messages name a direction. */
-export function directionText(target: Pick<DirectedTarget, 'stable' | 'canary'>): string {
-  return `${nameOf(target.stable)} → ${nameOf(target.canary)}`;
-}
-
 /** Before the direction is known: the pair in input order, enough to read the forward action (both must be in it). */
-export function readableTarget(target: DirectedTarget | PairTarget): DirectedTarget {
-  if (!isPairTarget(target)) return target;
-  const { targetGroups: [first, second], ...where } = target;
+export function readableTarget(target: PairTarget): DirectedTarget {
+  const {
+    targetGroups: [first, second],
+    ...where
+  } = target;
   return { ...where, stable: first, canary: second };
 }

@@ -1,5 +1,5 @@
-// ALB provider: shifts the forward action of a listener's default actions or of one listener rule.
-// Everything but the two weights is written back exactly as read: other actions (e.g.
+// The ELBv2 shifter: the forward action of a listener's default actions (ALB or NLB) or of one ALB
+// listener rule. Everything but the weights is written back exactly as read: other actions (e.g.
 // authenticate-oidc), their order, other target groups and the stickiness config.
 import {
   DescribeListenersCommand,
@@ -10,62 +10,47 @@ import {
   type ElasticLoadBalancingV2Client,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DefaultRuleGiven, ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener, VerifyFailed } from '../errors.ts';
-import { describe, sameWeightMap } from '../domain/shares.ts';
-import { aws } from './aws-errors.ts';
-import { shortName, type DesiredForward, type ForwardState, type Stickiness, type TrafficShifter, type TrafficTarget } from './traffic.ts';
+import { DefaultRuleGiven, ListenerNotFound, RuleNotFound, RuleNotOnListener, TargetGroupNotInForwardAction, UnsupportedListener } from '../../errors.ts';
+import { aws } from '../aws-errors.ts';
+import { VerifiedShifter } from './base.ts';
+import { listenerOfRule, shortName, type DirectedTarget } from './elbv2-target.ts';
+import type { DesiredForward, Stickiness, TrafficState as ForwardState } from './provider.ts';
 
-/** Weighted forward actions exist on Application Load Balancers only (HTTP/HTTPS listeners). */
-const SUPPORTED_PROTOCOLS = new Set(['HTTP', 'HTTPS']);
+/**
+ * Listener protocols with weighted forward actions: ALB (HTTP, HTTPS) and, since November 2025,
+ * NLB (TCP, UDP, TCP_UDP, TLS). Gateway Load Balancers (GENEVE) forward to one target group.
+ */
+const SUPPORTED_PROTOCOLS = new Set(['HTTP', 'HTTPS', 'TCP', 'UDP', 'TCP_UDP', 'TLS']);
 
-export class AlbShifter implements TrafficShifter {
+/** The listener (or rule) of a target: the pair is named stable/canary once the direction is known. */
+export type ListenerTarget = Pick<DirectedTarget, 'listenerArn' | 'ruleArn' | 'stable' | 'canary'>;
+
+export class Elbv2Shifter extends VerifiedShifter {
   constructor(
     private readonly elb: ElasticLoadBalancingV2Client,
-    private readonly target: TrafficTarget,
-  ) {}
+    private readonly target: ListenerTarget,
+  ) {
+    super();
+  }
 
-  private get where(): string {
+  protected get where(): string {
     return this.target.ruleArn ? `rule ${this.target.ruleArn}` : `listener ${this.target.listenerArn}`;
   }
 
-  async read(): Promise<ForwardState> {
-    const state = await this.readAsIs();
-    this.requirePair(state);
-    return state;
-  }
-
   /** The actions as they are, without requiring the pair: restore must work after an operator removed one. */
-  private async readAsIs(): Promise<ForwardState> {
+  protected async readAsIs(): Promise<ForwardState> {
     const listener = await this.describeListener();
     const actions = this.target.ruleArn ? await this.describeRuleActions(this.target.ruleArn) : (listener.DefaultActions ?? []);
     const stickiness = forwardStickiness(actions);
     return { actions: actions as unknown[], weights: forwardWeights(actions), ...(stickiness ? { stickiness } : {}) };
   }
 
-  async apply(desired: DesiredForward): Promise<ForwardState> {
-    const current = await this.read();
-    if (isApplied(current, desired)) return current;
-    const actions = withForward(current.actions as Action[], desired);
-    await this.write(actions);
-    const after = await this.read();
-    if (!isApplied(after, desired)) {
-      throw new VerifyFailed(
-        `${this.where} reads ${describe(after.weights)}${after.stickiness?.enabled ? ' (sticky)' : ''} after writing ${describe({ ...current.weights, ...desired.weights })}` +
-          `${desired.stickiness ? ` with stickiness ${desired.stickiness.enabled ? 'on' : 'off'}` : ''}; someone may be changing it at the same time`,
-      );
-    }
-    return after;
+  protected async writeWeights(current: ForwardState, desired: DesiredForward): Promise<void> {
+    await this.write(withForward(current.actions as Action[], desired));
   }
 
-  async restore(original: ForwardState): Promise<ForwardState> {
-    const current = await this.readAsIs();
-    if (sameActions(current.actions, original.actions)) return current;
+  protected async writeOriginal(original: ForwardState): Promise<void> {
     await this.write(original.actions as Action[]);
-    const after = await this.readAsIs();
-    if (!sameActions(after.actions, original.actions)) {
-      throw new VerifyFailed(`${this.where} does not read back as the recorded original after restoring it; found weights ${JSON.stringify(after.weights)}`);
-    }
-    return after;
   }
 
   private async write(actions: Action[]): Promise<void> {
@@ -86,10 +71,8 @@ export class AlbShifter implements TrafficShifter {
       const listener = out.Listeners?.[0];
       if (!listener) throw notFoundListener(arn);
       if (!SUPPORTED_PROTOCOLS.has(listener.Protocol ?? '')) {
-        // Not "NLBs cannot weigh": they can (weighted target groups, November 2025). This provider
-        // reads and writes ALB listeners only.
         throw new UnsupportedListener(
-          `listener ${arn} uses ${listener.Protocol} (a Network Load Balancer listener: TCP, UDP, TCP_UDP or TLS); canary-switch supports Application Load Balancer listeners (HTTP or HTTPS) today`,
+          `listener ${arn} uses ${listener.Protocol} (a Gateway Load Balancer listener forwards to one target group); canary-switch shifts ALB listeners (HTTP, HTTPS) and NLB listeners (TCP, UDP, TCP_UDP, TLS)`,
         );
       }
       return listener;
@@ -121,7 +104,7 @@ export class AlbShifter implements TrafficShifter {
     }
   }
 
-  private requirePair(state: ForwardState): void {
+  protected requirePair(state: ForwardState): void {
     const present = Object.keys(state.weights);
     for (const [role, arn] of [['stable', this.target.stable], ['canary', this.target.canary]] as const) {
       if (!(arn in state.weights)) {
@@ -151,13 +134,6 @@ export function forwardStickiness(actions: readonly Action[]): Stickiness | unde
   const config = actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroupStickinessConfig;
   if (!config) return undefined;
   return { enabled: config.Enabled === true, ...(config.DurationSeconds !== undefined ? { durationSeconds: config.DurationSeconds } : {}) };
-}
-
-/** The listed weights and the stickiness (when given) are in place; other target groups are not looked at. */
-function isApplied(state: ForwardState, desired: DesiredForward): boolean {
-  const weightsThere = sameWeightMap({ ...state.weights, ...desired.weights }, state.weights);
-  const stickinessThere = !desired.stickiness || (state.stickiness?.enabled ?? false) === desired.stickiness.enabled;
-  return weightsThere && stickinessThere;
 }
 
 /** A copy of `actions` with the listed target groups' weights (and the stickiness, if given) changed; everything else as read. */
@@ -194,29 +170,6 @@ export function writableAction(action: Action): Action {
     out = { ...out, AuthenticateOidcConfig: { ...out.AuthenticateOidcConfig, UseExistingClientSecret: true } };
   }
   return out;
-}
-
-/** `…:listener-rule/app/web/LB/LISTENER/RULE` → `…:listener/app/web/LB/LISTENER`. */
-export function listenerOfRule(ruleArn: string): string {
-  return ruleArn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
-}
-
-function sameActions(a: unknown[], b: unknown[]): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-/** Compare as JSON values: key order and absent-vs-undefined do not matter. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }
 
 function notFoundListener(arn: string): ListenerNotFound {
