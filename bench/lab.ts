@@ -23,6 +23,7 @@ import { percentile } from '../lab/traffic/metrics.ts';
 import { startProxy, type Proxy } from '../lab/traffic/proxy.ts';
 import { startServices, type Service } from '../lab/traffic/services.ts';
 import { quick, repetitions, report, type Figure } from './result.ts';
+import { table } from './table.ts';
 
 /** The lab's default rollout, time-scaled: 5 steps, 3 s bakes, 1 s polls, 200 req/s. */
 const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 3, pollSeconds: 1, rate: 200, approvalsBefore: [] as number[] };
@@ -359,12 +360,4 @@ function pct(part: number, whole: number): string {
 
 function fmtMs(ms: number | undefined): string {
   return ms === undefined ? 'n/a' : `${ms.toFixed(2)} ms`;
-}
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `   ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
-  console.log(line(header));
-  console.log(`   ${widths.map((w) => '─'.repeat(w)).join('  ')}`);
-  for (const r of rows) console.log(line(r));
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validateInput } from '../lambdas/domain/input.ts';
 import type { LabReport } from './run.ts';
-import { defaultPollSeconds, SCENARIOS, type Scenario } from './scenarios.ts';
+import { defaultPollSeconds, JUDGE_SCENARIOS, SCENARIOS, type Scenario } from './scenarios.ts';
 import { labProvider, labProviderNames } from './providers/index.ts';
 // The lab itself (servers, SDK clients, the workflow runner) loads only once the flags are good,
 // so --help and usage errors answer at once.
@@ -37,6 +37,8 @@ const program = new Command('lab')
   .option('--out <dir>', 'where to write timeline.svg and report.json', 'lab-output')
   .option('--json', 'print only the report, as JSON, on stdout (progress and summary go to stderr)')
   .option('--releases <n>', 'rollouts back to back with target.targetGroups [blue, green]: blue → green, then green → blue, … (healthy scenario)', integer('--releases'), 1)
+  .option('--minute <seconds>', 'the lab minute: seconds between two datapoints of the lab ALB\'s metrics (an ALB: 60)', integer('--minute', 60), 1)
+  .option('--seed <n>', 'seeds the random errors of subtle-errors and shared-outage', integer('--seed', 2 ** 31), 1)
   .option('--serve', 'keep the lab up until Ctrl-C with AWS-compatible endpoints (Step Functions too) for the canary-switch CLI and the AWS CLI; writes <out>/endpoints.json (ALB only)')
   .option('--listeners <n>', 'with --serve: independent listeners, each with its own target groups and alarms', number('--listeners'), 1)
   .addHelpText(
@@ -47,7 +49,7 @@ const program = new Command('lab')
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
   })
-  .action(async (opts: { provider: string; scenario: Scenario; steps: string; bake?: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number }) => {
+  .action(async (opts: { provider: string; scenario: Scenario; steps: string; bake?: number; poll?: number; rate: number; approveBefore: string; approve: 'auto' | 'prompt'; out: string; json?: boolean; releases: number; serve?: boolean; listeners: number; minute: number; seed: number }) => {
     if (opts.serve && opts.provider !== 'alb') {
       console.error(`lab: --serve runs the ALB lab only; drop --provider ${opts.provider} (or --serve)`);
       process.exitCode = 2;
@@ -69,8 +71,12 @@ const program = new Command('lab')
       process.exitCode = 2;
       return;
     }
+    // A judge scenario brings its own steps, bake and rate (enough canary requests per step) unless given.
+    const judged = JUDGE_SCENARIOS[opts.scenario]?.defaults;
+    const given = (name: string) => program.getOptionValueSource(name) === 'cli';
+    if (judged) Object.assign(opts, given('steps') ? {} : { steps: judged.steps.join(',') }, given('bake') ? {} : { bake: judged.bakeSeconds }, given('rate') ? {} : { rate: judged.rate });
     // A layer with its own limits (CloudFront: at most 15%, then 100) brings its default steps.
-    const providerSteps = program.getOptionValueSource('steps') === 'default' ? (await labProvider(opts.provider)).defaultSteps : undefined;
+    const providerSteps = !judged && program.getOptionValueSource('steps') === 'default' ? (await labProvider(opts.provider)).defaultSteps : undefined;
     const steps = providerSteps ?? list(opts.steps);
     const poll = opts.poll ?? defaultPollSeconds(opts.scenario);
     // Without --bake: the provider's default (route53: twice its TTL), and at least one poll (`--poll 30` alone).
@@ -117,6 +123,8 @@ const program = new Command('lab')
       approver: opts.approve === 'prompt' ? approver : undefined,
       print,
       releases: opts.releases,
+      minuteSeconds: opts.minute,
+      seed: opts.seed,
     });
     const dir = resolve(opts.out);
     mkdirSync(dir, { recursive: true });
@@ -134,10 +142,10 @@ function firstAlarm(r: LabReport): string {
   return `; first ALARM after ${((r.firstAlarmAt - r.faultAt) / 1000).toFixed(2)} s, caught ${((r.decidedAt - r.firstAlarmAt) / 1000).toFixed(2)} s later ${by}`;
 }
 
-function integer(name: string) {
+function integer(name: string, max = 10) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 10) throw new InvalidArgumentError(`${name} must be a whole number from 1 to 10, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${value}"`);
     return n;
   };
 }

@@ -14,7 +14,9 @@ import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 import { directionText, providerOf, type Target } from '../lambdas/providers/traffic/index.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startAlarmEventPath } from './alarm-event-path.ts';
+import { startJudgeScenario } from './judge-scenario.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
+import { albMetricData, DEFAULT_LAB_MINUTE_SECONDS } from './traffic/alb-metric-data.ts';
 import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
 import { startBursts, type Bursts } from './traffic/bursts.ts';
 import { startLoad } from './traffic/loadgen.ts';
@@ -27,6 +29,7 @@ import { labProvider } from './providers/index.ts';
 export { SCENARIOS, defaultPollSeconds, type Scenario } from './scenarios.ts';
 import { PROMOTING, type Scenario } from './scenarios.ts';
 import { heldThenProceeded, policyInput, policyTick, setUpPolicyScenario } from './policy-scenarios.ts';
+import { JUDGE_ALARM_PERIOD_SECONDS, JUDGE_SCENARIOS } from './scenarios.ts';
 
 export interface LabOptions {
   scenario: Scenario;
@@ -53,6 +56,10 @@ export interface LabOptions {
   releases?: number;
   /** Deliver the lab CloudWatch's ALARM state changes to the alarm-abort handler, as the stack's rule does (default true; false: polling alone). */
   alarmEvents?: boolean;
+  /** The lab minute: seconds between two datapoints of the lab ALB's metrics (default 1; 60 = as an ALB). */
+  minuteSeconds?: number;
+  /** Seeds the judge scenarios' random errors (default 1). */
+  seed?: number;
 }
 
 export interface LabReport {
@@ -90,6 +97,8 @@ export interface LabReport {
   rejected?: { at: number; step: number; by: string };
   /** Approvals answered "yes", for the timeline. */
   approved?: { at: number; step: number; by: string }[];
+  /** Judge scenario shared-outage: when both groups failed, from which canary share, until when (epoch ms). */
+  outage?: { from: number; until: number; percent: number };
   /** With `releases` > 1: each release's direction as Prepare chose it, and its outcome. */
   releases?: { direction: string; outcome: 'promoted' | 'rolled-back' | 'failed' }[];
   timeline: {
@@ -110,6 +119,9 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const provider = await labProvider(options.provider ?? 'alb');
   const releases = options.releases ?? 1;
   const services = await startServices();
+  const minuteSeconds = options.minuteSeconds ?? DEFAULT_LAB_MINUTE_SECONDS;
+  const judged = startJudgeScenario(options.scenario, services, { seed: options.seed ?? 1, minuteSeconds, bakeSeconds: options.bakeSeconds, print });
+  const judgedAlarms = JUDGE_SCENARIOS[options.scenario] ? { periodSeconds: JUDGE_ALARM_PERIOD_SECONDS } : {};
   const metrics = new TrafficMetrics();
   const backend = await provider.start({ blue: services.blue.url, green: services.green.url }, metrics).catch(async (err: unknown) => {
     await services.close();
@@ -133,14 +145,15 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const side = (color: 'blue' | 'green') => ({ type: 'MetricAlarm', targetGroup: backend.sides[color], dimensions: backend.dimensions[color], periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, minRequests: 1 }) as const;
   const alarms = new LabAlarms(metrics, [
     // As an ALB alarm would be: HTTPCode_Target_5XX_Count / RequestCount over 1 s periods, 2 of 3 breaching.
-    { name: 'web-green-5xx', ...side('green'), metric: '5xxRate', threshold: 0.05, ...alternating },
-    { name: 'web-green-p99', ...side('green'), metric: 'p99Ms', threshold: 250 },
-    { name: 'web-blue-5xx', ...side('blue'), metric: '5xxRate', threshold: 0.05, ...alternating },
-    { name: 'web-blue-p99', ...side('blue'), metric: 'p99Ms', threshold: 250 },
+    { name: 'web-green-5xx', ...side('green'), metric: '5xxRate', threshold: 0.05, ...alternating, ...judgedAlarms },
+    { name: 'web-green-p99', ...side('green'), metric: 'p99Ms', threshold: 250, ...judgedAlarms },
+    { name: 'web-blue-5xx', ...side('blue'), metric: '5xxRate', threshold: 0.05, ...alternating, ...judgedAlarms },
+    { name: 'web-blue-p99', ...side('blue'), metric: 'p99Ms', threshold: 250, ...judgedAlarms },
   ]);
   // Evaluated per period on a timer, as CloudWatch does, whether or not anyone reads them.
   alarms.start();
-  const cwApi = await startCloudWatchApi(alarms);
+  const published = (['blue', 'green'] as const).map((color) => ({ key: backend.sides[color], dimensions: backend.dimensions[color] }));
+  const cwApi = await startCloudWatchApi(alarms, { metricData: albMetricData(metrics, () => published, { minuteSeconds }) });
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
@@ -190,6 +203,10 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     ...(backend.requestsPerConnection ? { requestsPerConnection: backend.requestsPerConnection } : {}),
   });
 
+  if (judged) {
+    print(`  warm-up: ${judged.warmupMs / 1000} s of traffic before the rollout (the judge's baseline of blue)`);
+    await new Promise((resolve) => setTimeout(resolve, judged.warmupMs));
+  }
   let faultAt: number | undefined;
   let bursts: Bursts | undefined;
   const injectFault = () => {
@@ -203,6 +220,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   };
   const watchForFault = () => {
     const share = greenShare(backend.weights(), lab);
+    if (judged) return void (faultAt ??= judged.watch(share));
     const threshold = options.scenario === 'breaks-at-20' ? 20 : 0;
     if (!PROMOTING.includes(options.scenario) && share > threshold - 1e-9 && share > 0) injectFault();
   };
@@ -289,7 +307,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const outcome = result.status === 'SUCCEEDED' ? 'promoted' : rolledBack ? 'rolled-back' : 'failed';
   const firstAlarmAt = faultAt === undefined ? undefined : alarms.transitions().find((t) => t.at >= faultAt! && t.to === 'ALARM' && LAB_ALARMS.includes(t.name))?.at;
   // A rejected approval means "roll back", whatever green does.
-  const expected = PROMOTING.includes(options.scenario) && !rejected ? 'promoted' : 'rolled-back';
+  const expected = rejected ? 'rolled-back' : (judged?.plan.expected ?? (PROMOTING.includes(options.scenario) ? 'promoted' : 'rolled-back'));
   if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
   const steps = events
     .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
@@ -302,8 +320,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     scenario: options.scenario,
     expected,
     outcome,
-    // window / capacity: it must also have held, then proceeded.
-    correct: outcome === expected && endsRight && heldThenProceeded(options.scenario, events),
+    // window / capacity: it must also have held, then proceeded; a judge scenario: decided at the right step.
+    correct: outcome === expected && endsRight && heldThenProceeded(options.scenario, events) && (rejected !== undefined || (judged?.right(steps) ?? true)),
     cause: result.status === 'FAILED' ? result.cause : abortedBy?.result?.executions.find((e) => e.executionArn === executionArn)?.why,
     startedAt,
     durationMs: finishedAt - startedAt,
@@ -322,6 +340,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     targets: { blueArn: lab.blueArn, greenArn: lab.greenArn },
     ...(releases > 1 ? { releases: released } : {}),
     ...(rejected ? { rejected } : {}),
+    ...(judged?.outage() ? { outage: judged.outage() } : {}),
     approved,
     timeline: {
       blue: metrics.timeline(lab.blueArn),

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
+import { albMetricData } from './traffic/alb-metric-data.ts';
+import { elbDimensions } from './providers/alb.ts';
 import { startElbv2Api } from './aws/elbv2-api.ts';
 import { createLabFleet, type LabTarget } from './aws/lab-fleet.ts';
 import { startMeter, type Counts, type MeteredApi } from './aws/metering.ts';
@@ -111,7 +113,9 @@ async function assemble(options: ServeOptions, closers: (() => Promise<void>)[],
   // The metering fronts below apply serve mode's (time-scaled) throttle; the APIs' own buckets are off.
   const elbApi = await startElbv2Api(model, { throttle: false });
   closers.push(() => elbApi.close());
-  const cwApi = await startCloudWatchApi(alarms, { throttle: false });
+  // GetMetricData from the proxies' counts, one datapoint per lab minute (DEFAULT_LAB_MINUTE_SECONDS).
+  const published = targets.flatMap((t) => [t.blueArn, t.greenArn].map((key) => ({ key, dimensions: elbDimensions(key, t.loadBalancerArn) })));
+  const cwApi = await startCloudWatchApi(alarms, { throttle: false, metricData: albMetricData(metrics, () => published) });
   closers.push(() => cwApi.close());
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));

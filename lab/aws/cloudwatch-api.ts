@@ -2,6 +2,7 @@
 // CLI v2), JSON 1.0 (today's SDK v3) and Smithy RPC v2 CBOR (see service-protocols.ts). Each operation is one
 // entry of `cloudWatchOperations`: input object → output object, validated as CloudWatch validates it.
 import { describeAlarmHistory, type AlarmHistorySource, type DescribeAlarmHistoryInput } from './cloudwatch-history.ts';
+import { GET_METRIC_DATA_QUERY_TYPES, getMetricData, type MetricDataSource } from './metric-data.ts';
 import { paginate } from './pagination.ts';
 import { ServiceError, startService, type OperationSpec, type ServiceServer } from './service-protocols.ts';
 import { CLOUDWATCH_RATES, TokenBuckets, type ThrottleOption } from './throttle.ts';
@@ -30,7 +31,7 @@ const DESCRIBE_ALARMS_PARAMS = new Set(['AlarmNames', 'AlarmNamePrefix', 'AlarmT
 export const DESCRIBE_ALARMS_PAGE = { min: 1, max: 100, default: 50, sizeName: 'MaxRecords', tokenName: 'NextToken' };
 
 /** The operations, by name. Adding one = adding an entry (and its queryTypes for the awsQuery protocol). */
-export function cloudWatchOperations(source: AlarmSource & Partial<AlarmHistorySource>): Record<string, OperationSpec> {
+export function cloudWatchOperations(source: AlarmSource & Partial<AlarmHistorySource>, metricData?: MetricDataSource): Record<string, OperationSpec> {
   const operations: Record<string, OperationSpec> = {
     DescribeAlarms: { run: (input) => describeAlarms(source, input), queryTypes: { MaxRecords: 'int' } },
   };
@@ -39,6 +40,7 @@ export function cloudWatchOperations(source: AlarmSource & Partial<AlarmHistoryS
     const history = { alarmHistory: alarmHistory.bind(source) };
     operations.DescribeAlarmHistory = { run: (input) => describeAlarmHistory(history, input as DescribeAlarmHistoryInput), queryTypes: { MaxRecords: 'int' } };
   }
+  if (metricData) operations.GetMetricData = { run: (input) => getMetricData(metricData, input), queryTypes: GET_METRIC_DATA_QUERY_TYPES };
   return operations;
 }
 
@@ -49,11 +51,11 @@ export interface CloudWatchApi extends ServiceServer {
 
 /**
  * Start the API on 127.0.0.1 (`port` 0 or absent = any free port). `throttle`: absent or true = CloudWatch's
- * rates, false = off, or custom rates; `now` (ms) drives the token buckets (tests).
+ * rates, false = off, or custom rates; `now` (ms) drives the token buckets (tests); `metricData` answers GetMetricData.
  */
 export async function startCloudWatchApi(
   alarmSource: AlarmSource & Partial<AlarmHistorySource>,
-  options: { port?: number; throttle?: ThrottleOption; now?: () => number } = {},
+  options: { port?: number; throttle?: ThrottleOption; now?: () => number; metricData?: MetricDataSource } = {},
 ): Promise<CloudWatchApi> {
   const throttle = TokenBuckets.from(options.throttle, CLOUDWATCH_RATES, options.now);
   const server = await startService(
@@ -63,7 +65,7 @@ export async function startCloudWatchApi(
       xmlns: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
       version: '2010-08-01',
       protocols: ['awsQuery', 'awsJson1_0', 'rpcv2Cbor'],
-      operations: cloudWatchOperations(alarmSource),
+      operations: cloudWatchOperations(alarmSource, options.metricData),
       // The model's shape names for the query codes (its awsQueryError traits).
       shapeOf: {
         ValidationError: 'ValidationException',

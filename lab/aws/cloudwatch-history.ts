@@ -79,7 +79,8 @@ export function describeAlarmHistory(source: AlarmHistorySource, input: Describe
   return { AlarmHistoryItems: page, ...(more ? { NextToken: Buffer.from(`${offset + max}:${total}`).toString('base64url') } : {}) };
 }
 
-function millis(value: Date | number | string | undefined): number | undefined {
+/** A timestamp in any protocol's decoding (Date, epoch seconds, ISO 8601 text) as epoch ms. */
+export function millis(value: Date | number | string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : value * 1000;
   if (!Number.isFinite(ms)) throw validation(`'${String(value)}' is not a valid timestamp`);

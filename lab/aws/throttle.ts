@@ -27,8 +27,9 @@ export const ELBV2_RATES: ThrottleSpec = {
 
 /** CloudWatch: a TPS quota per operation ("DescribeAlarms: 9 transactions per second", CloudWatch service quotas). */
 export const CLOUDWATCH_RATES: ThrottleSpec = {
-  buckets: { DescribeAlarms: { capacity: 9, refillPerSecond: 9 }, other: { capacity: 9, refillPerSecond: 9 } },
-  family: (operation) => (operation === 'DescribeAlarms' ? operation : 'other'),
+  // GetMetricData: 50 TPS (CloudWatch service quotas).
+  buckets: { DescribeAlarms: { capacity: 9, refillPerSecond: 9 }, GetMetricData: { capacity: 50, refillPerSecond: 50 }, other: { capacity: 9, refillPerSecond: 9 } },
+  family: (operation) => (operation === 'DescribeAlarms' || operation === 'GetMetricData' ? operation : 'other'),
 };
 
 /** `true` or absent = AWS's rates, `false` = never throttle, or custom rates (serve mode, the scale bench). */

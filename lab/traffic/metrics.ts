@@ -63,6 +63,24 @@ export class TrafficMetrics {
     return summarize(picked);
   }
 
+  /**
+   * Everything recorded for `targetGroupArn` in the whole seconds that start in [fromMs, toMs): what the lab's
+   * CloudWatch GetMetricData aggregates into one period.
+   */
+  between(targetGroupArn: string, fromMs: number, toMs: number): { requests: number; errors5xx: number; latenciesMs: number[] } {
+    const series = this.buckets.get(targetGroupArn);
+    const out = { requests: 0, errors5xx: 0, latenciesMs: [] as number[] };
+    if (!series) return out;
+    for (let s = Math.ceil(fromMs / 1000); s * 1000 < toMs; s++) {
+      const bucket = series.get(s);
+      if (!bucket) continue;
+      out.requests += bucket.requests;
+      out.errors5xx += bucket.errors5xx;
+      for (const ms of bucket.latenciesMs) out.latenciesMs.push(ms);
+    }
+    return out;
+  }
+
   /** Every second from the first to the last one with traffic for `targetGroupArn` (gaps as zeros). */
   timeline(targetGroupArn: string): TimelinePoint[] {
     const series = this.buckets.get(targetGroupArn);

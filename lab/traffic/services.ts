@@ -10,6 +10,47 @@ export interface Fault {
   latencyMs?: number;
   /** The fault starts this many ms after setFault (default at once). */
   fromMs?: number;
+  /** The fault ends (the service recovers by itself) this many ms after it started (default: it lasts). */
+  forMs?: number;
+  /** 0..1 source: each request fails with probability errorRate (independent draws, as real errors come) instead of evenly. */
+  random?: () => number;
+}
+
+/** What a service does with each request under a fault: pure, so the model is tested without sockets. */
+export class FaultModel {
+  private fault: Fault = {};
+  private from = 0;
+  // Error budget when spread evenly: +errorRate per request, a 500 each time it reaches 1.
+  private credit = 0;
+
+  /** Replace the current fault at `now` (epoch ms); `{}` heals. */
+  set(next: Fault, now: number): void {
+    if (next.errorRate !== undefined && !(next.errorRate >= 0 && next.errorRate <= 1)) throw new Error(`errorRate ${next.errorRate} is not between 0 and 1`);
+    this.fault = { ...next };
+    this.from = now + (next.fromMs ?? 0);
+    this.credit = 0;
+  }
+
+  /** Whether the fault is in effect at `now`. */
+  active(now: number): boolean {
+    return now >= this.from && (this.fault.forMs === undefined || now < this.from + this.fault.forMs);
+  }
+
+  /** The answer to one request arriving at `now`: its status and the delay added before answering. */
+  answer(now: number): { status: number; delayMs: number } {
+    if (!this.active(now)) return { status: 200, delayMs: 0 };
+    const { errorRate = 0, latencyMs = 0, random } = this.fault;
+    let failed = false;
+    if (random) failed = errorRate > 0 && random() < errorRate;
+    else if (errorRate > 0) {
+      this.credit += errorRate;
+      if (this.credit >= 1) {
+        this.credit -= 1;
+        failed = true;
+      }
+    }
+    return { status: failed ? 500 : 200, delayMs: latencyMs };
+  }
 }
 
 export interface Service {
@@ -21,29 +62,18 @@ export interface Service {
 }
 
 export async function startService(name: string, options: { port?: number } = {}): Promise<Service> {
-  let fault: Fault = {};
-  let faultFrom = 0;
-  // Error budget: +errorRate per request, a 500 each time it reaches 1.
-  let errorCredit = 0;
+  const model = new FaultModel();
   const pending = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
     req.resume();
-    const active = Date.now() >= faultFrom;
-    let status = 200;
-    if (active && fault.errorRate) {
-      errorCredit += fault.errorRate;
-      if (errorCredit >= 1) {
-        errorCredit -= 1;
-        status = 500;
-      }
-    }
+    const { status, delayMs } = model.answer(Date.now());
     const answer = () => {
       pending.delete(timer);
       res.writeHead(status, { 'content-type': 'application/json', 'x-service': name });
       res.end(JSON.stringify(status === 200 ? { color: name } : { color: name, error: 'injected fault' }));
     };
-    const timer = setTimeout(answer, active ? (fault.latencyMs ?? 0) : 0);
+    const timer = setTimeout(answer, delayMs);
     pending.add(timer);
   });
   const listening = await listenLocal(server, options.port);
@@ -51,10 +81,7 @@ export async function startService(name: string, options: { port?: number } = {}
     name,
     url: listening.url,
     setFault(next) {
-      if (next.errorRate !== undefined && !(next.errorRate >= 0 && next.errorRate <= 1)) throw new Error(`errorRate ${next.errorRate} is not between 0 and 1`);
-      fault = { ...next };
-      faultFrom = Date.now() + (next.fromMs ?? 0);
-      errorCredit = 0;
+      model.set(next, Date.now());
     },
     async close() {
       for (const timer of pending) clearTimeout(timer);

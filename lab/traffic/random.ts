@@ -1,0 +1,12 @@
+// A seeded 0..1 source (mulberry32): the same seed gives the same draws, so a lab run's injected errors and a
+// bench's simulated runs can be repeated exactly.
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
