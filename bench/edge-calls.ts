@@ -1,6 +1,8 @@
 // API Gateway and CloudFront providers: AWS calls per step, per promotion and per restore (what
 // counts against the services' rate limits), and how long a CloudFront step takes for a given
-// propagation time, all against the lab APIs on 127.0.0.1 with the real SDK. Prints figures.
+// propagation time, all against the lab APIs on 127.0.0.1 with the real SDK. Prints the lines and
+// reports the figures (bench/result.ts). Call counts are deterministic (API Gateway: one run); the
+// CloudFront runs repeat BENCH_REPS times (default 3; BENCH_QUICK=1: 1) for the time per step.
 import '../lab/polyfills.ts';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
@@ -10,9 +12,14 @@ import { CloudFrontShifter } from '../lambdas/providers/traffic/cloudfront.ts';
 import { ApiGatewayModel, startApiGatewayApi } from '../lab/aws/apigateway-api.ts';
 import { startCloudFrontApi } from '../lab/aws/cloudfront-api.ts';
 import { CloudFrontModel } from '../lab/aws/cloudfront-model.ts';
+import { quick, repetitions, report, type Figure } from './result.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const credentials = { accessKeyId: 'lab', secretAccessKey: 'lab' };
+const REPS = repetitions(quick() ? 1 : 3);
+const PROPAGATION_MS = [300, 1000];
+const POLL_MS = 100;
+const figures: Figure[] = [];
 
 async function apiGateway(): Promise<void> {
   const model = new ApiGatewayModel();
@@ -26,21 +33,38 @@ async function apiGateway(): Promise<void> {
   const original = await s.read();
   let before = calls();
   for (const tenths of [10, 50, 250, 500, 1000]) await s.apply({ weights: { stage: 1000 - tenths, canary: tenths } });
-  console.log(`API Gateway: ${(calls() - before) / 5} calls per step (GetStage, UpdateStage, GetStage)`);
+  const perStep = (calls() - before) / 5;
+  console.log(`API Gateway: ${perStep} calls per step (GetStage, UpdateStage, GetStage)`);
   before = calls();
   await s.apply({ weights: { stage: 0, canary: 1000 } });
-  console.log(`API Gateway: ${calls() - before} call(s) for a step already in place`);
+  const inPlace = calls() - before;
+  console.log(`API Gateway: ${inPlace} call(s) for a step already in place`);
   before = calls();
   await s.promote();
-  console.log(`API Gateway: ${calls() - before} calls to promote`);
+  const promote = calls() - before;
+  console.log(`API Gateway: ${promote} calls to promote`);
   before = calls();
   await s.restore(original);
-  console.log(`API Gateway: ${calls() - before} calls to restore the original after promotion`);
+  const restore = calls() - before;
+  console.log(`API Gateway: ${restore} calls to restore the original after promotion`);
+  figures.push(
+    { name: 'API Gateway: AWS calls per step', unit: 'calls', samples: [perStep] },
+    { name: 'API Gateway: AWS calls for a step already in place', unit: 'calls', samples: [inPlace] },
+    { name: 'API Gateway: AWS calls to promote', unit: 'calls', samples: [promote] },
+    { name: 'API Gateway: AWS calls to restore the original after promotion', unit: 'calls', samples: [restore] },
+  );
   sdk.destroy();
   await api.close();
 }
 
-async function cloudFront(deployMs: number): Promise<void> {
+interface CloudFrontRun {
+  callsPerStep: number;
+  msPerStep: number;
+  restoreCalls: number;
+  promoteCalls: number;
+}
+
+async function cloudFront(deployMs: number): Promise<CloudFrontRun> {
   const model = new CloudFrontModel('123456789012', deployMs);
   const dist = (origin: string, staging: boolean) => ({
     CallerReference: origin,
@@ -56,7 +80,7 @@ async function cloudFront(deployMs: number): Promise<void> {
   model.addPolicy('cdp', { StagingDistributionDnsNames: { Quantity: 1, Items: [model.getDistribution('E2STAGING0001').distribution.DomainName] }, Enabled: false, TrafficConfig: { Type: 'SingleWeight', SingleWeightConfig: { Weight: 0 } } });
   const api = await startCloudFrontApi(model);
   const sdk = new CloudFrontClient({ region: 'us-east-1', endpoint: api.url, credentials });
-  const pollMs = 100;
+  const pollMs = POLL_MS;
   const s = new CloudFrontShifter(sdk, { type: 'cloudfront', distributionId: 'E1PRIMARY0001', stagingDistributionId: 'E2STAGING0001' }, { settlePollMs: pollMs, settleTimeoutMs: 60_000 });
   const total = () => ['GetDistribution', 'GetContinuousDeploymentPolicyConfig', 'UpdateContinuousDeploymentPolicy', 'UpdateDistributionWithStagingConfig'].reduce((n, op) => n + model.callCount(op), 0);
   const original = await s.read();
@@ -64,19 +88,39 @@ async function cloudFront(deployMs: number): Promise<void> {
   const t0 = performance.now();
   for (const tenths of [10, 50, 150]) await s.apply({ weights: { primary: 1000 - tenths, staging: tenths } });
   const perStep = (performance.now() - t0) / 3;
-  console.log(`CloudFront (propagation ${deployMs} ms, poll ${pollMs} ms): ${((total() - before) / 3).toFixed(1)} calls and ${perStep.toFixed(0)} ms per step`);
+  const callsPerStep = (total() - before) / 3;
+  console.log(`CloudFront (propagation ${deployMs} ms, poll ${pollMs} ms): ${callsPerStep.toFixed(1)} calls and ${perStep.toFixed(0)} ms per step`);
   before = total();
   await s.restore(original);
-  console.log(`CloudFront: ${total() - before} calls to restore`);
+  const restoreCalls = total() - before;
+  console.log(`CloudFront: ${restoreCalls} calls to restore`);
   await s.apply({ weights: { primary: 850, staging: 150 } });
   before = total();
   await s.promote();
-  console.log(`CloudFront: ${total() - before} calls to promote`);
+  const promoteCalls = total() - before;
+  console.log(`CloudFront: ${promoteCalls} calls to promote`);
   model.close();
   sdk.destroy();
   await api.close();
+  return { callsPerStep, msPerStep: perStep, restoreCalls, promoteCalls };
 }
 
 await apiGateway();
-await cloudFront(300);
-await cloudFront(1000);
+for (const deployMs of PROPAGATION_MS) {
+  const runs: CloudFrontRun[] = [];
+  for (let rep = 0; rep < REPS; rep++) runs.push(await cloudFront(deployMs));
+  const at = `CloudFront, propagation ${deployMs} ms`;
+  figures.push(
+    { name: `${at}: time per step (apply until deployed)`, unit: 'ms', samples: runs.map((r) => r.msPerStep) },
+    { name: `${at}: AWS calls per step`, unit: 'calls', samples: runs.map((r) => r.callsPerStep) },
+    { name: `${at}: AWS calls to restore`, unit: 'calls', samples: runs.map((r) => r.restoreCalls) },
+    { name: `${at}: AWS calls to promote`, unit: 'calls', samples: runs.map((r) => r.promoteCalls) },
+  );
+}
+
+report({
+  bench: 'edge-calls',
+  setup: `ApiGatewayShifter and CloudFrontShifter with the real SDK against the lab APIs on 127.0.0.1; API Gateway 5 steps (1 → 100%) once; CloudFront 3 steps (1 → 15%), settle poll ${POLL_MS} ms, propagation ${PROPAGATION_MS.join(' and ')} ms, ${REPS} repetition(s) each`,
+  figures,
+  notes: [`calls are what counts against the services' API rate limits; the CloudFront time per step includes the lab's set propagation time (the shifter waits until Deployed, polling every ${POLL_MS} ms)`],
+});

@@ -6,12 +6,16 @@
 //   name servers, INSYNC);
 // - MTTR (users): Rollback entered → the end of the last second in which a user got an error from green;
 // - users hurt: failed requests (5xx or no answer) in the whole run; and those after Rollback entered.
-// Run: npx tsx bench/providers.ts [runs]   Prints figures and returns them (providerBench()); asserts nothing.
+// Run: npx tsx bench/providers.ts [runs]   (default BENCH_REPS, else 3; BENCH_QUICK=1: one
+// Route 53 rollout only, about 25 s). Prints the
+// table, reports the figures (bench/result.ts), returns them (providerBench()); writes
+// bench/results/providers.{md,json} on full runs only; asserts nothing.
 import '../lab/env.ts';
 import '../lab/polyfills.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runLab, type LabReport } from '../lab/run.ts';
+import { quick, repetitions, report, type Figure } from './result.ts';
 
 /** Bake ≥ 2 × the lab TTL (5 s): Prepare refuses shorter bakes for Route 53; the ALB gets the same input. */
 // Traffic keeps flowing 10 s after the workflow ends (settleMs), past the 5-s TTL, so the users a
@@ -20,7 +24,7 @@ const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 10, pollSeconds: 1, 
 const PROVIDERS = ['alb', 'route53'] as const;
 
 export interface ProviderFigures {
-  provider: (typeof PROVIDERS)[number];
+  provider: Provider;
   runs: number;
   correct: number;
   mttrWeightsMs: (number | undefined)[];
@@ -30,13 +34,15 @@ export interface ProviderFigures {
   sent: number[];
 }
 
-export async function providerBench(runs = 3, print: (line: string) => void = console.log): Promise<ProviderFigures[]> {
-  print(`ALB vs Route 53, broken canary (green 50% errors): steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s; Route 53 lab TTL 5 s; ${runs} rollouts each, alternating`);
-  const reports = new Map<string, LabReport[]>(PROVIDERS.map((p) => [p, []]));
+type Provider = (typeof PROVIDERS)[number];
+
+export async function providerBench(runs = 3, print: (line: string) => void = console.log, providers: readonly Provider[] = PROVIDERS): Promise<ProviderFigures[]> {
+  print(`${providers.map((p) => (p === 'alb' ? 'ALB' : 'Route 53')).join(' vs ')}, broken canary (green 50% errors): steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s; Route 53 lab TTL 5 s; ${runs} rollouts each, alternating`);
+  const reports = new Map<string, LabReport[]>(providers.map((p) => [p, []]));
   for (let i = 0; i < runs; i++) {
-    for (const provider of PROVIDERS) reports.get(provider)!.push(await runLab({ ...ROLLOUT, provider, print: () => {} }));
+    for (const provider of providers) reports.get(provider)!.push(await runLab({ ...ROLLOUT, provider, print: () => {} }));
   }
-  const figures = PROVIDERS.map((provider): ProviderFigures => {
+  const figures = providers.map((provider): ProviderFigures => {
     const rs = reports.get(provider) ?? [];
     return {
       provider,
@@ -91,11 +97,40 @@ function table(head: string[], rows: string[][], print: (line: string) => void):
   for (const r of rows) print(line(r));
 }
 
+/** The bench/result.ts figures of providerBench()'s result (a run without a rollback counts as n/a). */
+export function providerFigures(figures: ProviderFigures[]): Figure[] {
+  const ms = (xs: (number | undefined)[]) => xs.map((x) => x ?? Number.NaN);
+  return figures.flatMap((f) => {
+    const at = f.provider === 'alb' ? 'ALB' : 'Route 53 (TTL 5 s)';
+    return [
+      { name: `${at}: MTTR (weights): Rollback entered → original weights live`, unit: 'ms', samples: ms(f.mttrWeightsMs) },
+      { name: `${at}: MTTR (users): Rollback entered → end of the last second with a green error`, unit: 'ms', samples: ms(f.mttrUsersMs) },
+      { name: `${at}: users hurt (failed requests, whole run)`, unit: 'requests', samples: f.failed },
+      { name: `${at}: users hurt after the rollback began`, unit: 'requests', samples: f.failedAfterDecision },
+      { name: `${at}: requests sent`, unit: 'requests', samples: f.sent },
+      { name: `${at}: rollouts that ended correctly (rolled back)`, unit: `of ${f.runs}`, samples: [f.correct] },
+    ];
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const lines: string[] = [];
-  const figures = await providerBench(Number(process.argv[2] ?? 3), (line) => (console.log(line), lines.push(line)));
-  mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('results/providers.md', import.meta.url), `\`\`\`\n${lines.join('\n')}\n\`\`\`\n`);
-  writeFileSync(new URL('results/providers.json', import.meta.url), `${JSON.stringify(figures, null, 2)}\n`);
-  console.log('\nwritten: bench/results/providers.md, bench/results/providers.json');
+  const runs = Number(process.argv[2]) || repetitions(quick() ? 1 : 3);
+  const providers: readonly Provider[] = quick() ? ['route53'] : PROVIDERS;
+  const figures = await providerBench(runs, (line) => (console.log(line), lines.push(line)), providers);
+  if (!quick()) {
+    mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+    writeFileSync(new URL('results/providers.md', import.meta.url), `\`\`\`\n${lines.join('\n')}\n\`\`\`\n`);
+    writeFileSync(new URL('results/providers.json', import.meta.url), `${JSON.stringify(figures, null, 2)}\n`);
+    console.log('\nwritten: bench/results/providers.md, bench/results/providers.json');
+  }
+  report({
+    bench: 'providers',
+    setup: `lab (127.0.0.1), scenario broken (green 50% errors), steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, ${ROLLOUT.rate} req/s, traffic ${ROLLOUT.settleMs / 1000} s past the end; ${quick() ? 'quick subset: Route 53 only' : 'ALB and Route 53 alternating'} (lab TTL 5 s, 200 caching clients), ${runs} rollout(s) each`,
+    figures: providerFigures(figures),
+    notes: [
+      "Route 53 MTTR (weights) includes the change's PENDING → INSYNC (lab: 500 ms) and the GetChange polling; MTTR (users) adds the clients' cached answers (up to the 5-s TTL)",
+      'errors are counted in 1-s buckets: an MTTR (users) of 0 means no green error after the second in which the rollback began',
+    ],
+  });
 }
