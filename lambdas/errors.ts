@@ -119,7 +119,7 @@ export class ContinuousDeploymentPolicyMissing extends RolloutError {
 export class ConcurrentModification extends RolloutError {
   override name = 'ConcurrentModification';
 }
-/** A CloudFront distribution did not reach Status Deployed within the wait. */
+/** A CloudFront distribution did not reach Status Deployed within the wait; the state machine retries it (statemachine/rollout.asl.json). */
 export class DistributionNotDeployed extends RolloutError {
   override name = 'DistributionNotDeployed';
 }

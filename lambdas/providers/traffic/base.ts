@@ -28,7 +28,11 @@ export abstract class VerifiedShifter implements TrafficShifter {
 
   async apply(desired: DesiredForward): Promise<TrafficState> {
     const current = await this.read();
-    if (isApplied(current, desired)) return current;
+    if (isApplied(current, desired)) {
+      // A retried step (its first attempt wrote, then timed out waiting) waits for the layer again.
+      await this.settled();
+      return current;
+    }
     await this.writeWeights(current, desired);
     await this.settled();
     const after = await this.read();
