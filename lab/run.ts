@@ -14,7 +14,7 @@ import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
 import { directionText, providerOf, type Target } from '../lambdas/providers/traffic/index.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startAlarmEventPath } from './alarm-event-path.ts';
-import { startJudgeScenario } from './judge-scenario.ts';
+import { labJudgeSettings, startJudgeScenario } from './judge-scenario.ts';
 import { runWorkflow, type ApprovalPayload, type WorkflowEvent, type WorkflowResult } from './local-workflow.ts';
 import { albMetricData, DEFAULT_LAB_MINUTE_SECONDS } from './traffic/alb-metric-data.ts';
 import { LabAlarms, type AlarmTransition } from './traffic/alarms.ts';
@@ -190,6 +190,8 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
     insufficientDataWaitSeconds: options.bakeSeconds * 3,
     minHealthyTargets: 1,
     approvals: { before: options.approvalsBefore, timeoutSeconds: 60 },
+    // The judge in lab minutes (lab/judge-scenario.ts): its periods, settle time and warm-up are the lab's.
+    judge: labJudgeSettings(options.scenario, minuteSeconds, options.bakeSeconds),
     // window / capacity scenarios (lab/policy-scenarios.ts).
     ...policyInput(options.scenario, Date.now()),
   };

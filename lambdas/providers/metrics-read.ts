@@ -70,8 +70,11 @@ export async function readBaseline(cw: CloudWatchClient, source: MetricSource, s
 
 /** Each side's p99 and the canary's samples over [from, to) as one period: the latency fallback without percentile ranks. */
 export async function readP99(cw: CloudWatchClient, source: MetricSource, from: number, to: number): Promise<P99Window> {
-  const seconds = Math.round((to - from) / 1000);
-  if (seconds <= 0) return { stableMs: null, canaryMs: null, canarySamples: 0 };
+  const window = Math.round((to - from) / 1000);
+  if (window <= 0) return { stableMs: null, canaryMs: null, canarySamples: 0 };
+  // One period covering the window: CloudWatch takes 1, 5, 10, 30 or a multiple of 60 (anything else is a
+  // ValidationException); a longer period still ends at EndTime.
+  const seconds = [1, 5, 10, 30].find((p) => p >= window) ?? Math.ceil(window / 60) * 60;
   const m = source.metrics;
   const series = await getMetricData(
     cw,
