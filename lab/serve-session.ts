@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ControlUsageError, parseFault } from './lab-control.ts';
 import { startServe, type Endpoints } from './serve.ts';
+import { labJudgeSettings } from './judge-scenario.ts';
+import { DEFAULT_LAB_MINUTE_SECONDS } from './traffic/alb-metric-data.ts';
 
 export interface SessionOptions {
   listeners: number;
@@ -87,6 +89,8 @@ function exampleInput(e: Endpoints): unknown {
     // Time-scaled like the bake (the real default holds 1800 s past a 600 s bake).
     insufficientDataWaitSeconds: 18,
     approvals: { before: [100], timeoutSeconds: 300 },
+    // The judge in lab minutes (1 s periods), as `npm start` runs it; the real defaults wait for 60-s periods.
+    judge: labJudgeSettings('healthy', DEFAULT_LAB_MINUTE_SECONDS, 6),
   };
 }
 

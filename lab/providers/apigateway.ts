@@ -43,7 +43,9 @@ export const apiGatewayLab: LabProvider = {
       metrics,
     });
     return {
-      target: { type: 'apigateway', stageArn: `arn:aws:apigateway:us-east-1::/restapis/${API_ID}/stages/${STAGE}`, deploymentId: GREEN, apiName: API_NAME },
+      // No apiName: the lab's CloudWatch publishes ALB metrics only, so the judge (which reads AWS/ApiGateway
+      // by ApiName) would find no requests and hold; alarms on the lab's per-side counts watch the canary.
+      target: { type: 'apigateway', stageArn: `arn:aws:apigateway:us-east-1::/restapis/${API_ID}/stages/${STAGE}`, deploymentId: GREEN },
       sides: { blue: 'stage', green: 'canary' },
       dimensions: { blue: { ApiName: API_NAME, Stage: STAGE }, green: { ApiName: API_NAME, Stage: `${STAGE}/Canary` } },
       endpoints: { AWS_ENDPOINT_URL_API_GATEWAY: api.url },

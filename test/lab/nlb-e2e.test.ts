@@ -14,7 +14,7 @@ describe('lab --provider nlb end to end', () => {
     expect(report.outcome).toBe('rolled-back');
     expect(report.correct).toBe(true);
     // Green's alarms: its 5xx rate, or on a starved machine its p99 first (both judge green only).
-    expect(report.cause).toMatch(/alarm web-green-(5xx|p99) in ALARM/);
+    expect(report.cause).toMatch(/alarm web-green-(5xx|p99) (in ALARM|went into ALARM)/);
     expect(report.targets).toEqual({ blueArn, greenArn });
     expect(report.originalWeights).toEqual({ [blueArn]: 1, [greenArn]: 0 });
     expect(report.finalWeights).toEqual(report.originalWeights);

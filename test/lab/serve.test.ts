@@ -15,6 +15,7 @@ import type { Io } from '../../cli/io.ts';
 import { run } from '../../cli/run.ts';
 import { startServe, type Served } from '../../lab/serve.ts';
 import { accepts } from './fixtures.ts';
+import { labJudgeSettings } from '../../lab/judge-scenario.ts';
 
 const NAME = 'serve-e2e-1';
 
@@ -66,6 +67,8 @@ describe('serve mode: the unchanged CLI against the lab', () => {
         insufficientData: 'wait',
         insufficientDataWaitSeconds: 6,
         approvals: { before: [50], timeoutSeconds: 60 },
+        // The judge in lab minutes, as the lab's own example input has it.
+        judge: labJudgeSettings('healthy', 1, 2),
       }),
     );
   });
