@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 const SHARED = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/handlers/**/*.test.ts'];
+/**
+ * Whole lab rollouts beyond the representative ones (test/lab/e2e, nlb-e2e, alarm-abort): every layer,
+ * policy scenario, back-to-back releases and serve mode. Real time dominates them, so they are
+ * `npm run test:lab` (vitest.lab.config.ts), which CI runs too, and npm test stays within its budget.
+ */
+export const LONG_LAB = ['test/lab/edge-runs.test.ts', 'test/lab/policy-scenarios.test.ts', 'test/lab/releases.test.ts', 'test/lab/serve.test.ts'];
 
 export default defineConfig({
   test: {
@@ -16,7 +22,7 @@ export default defineConfig({
       // graph per worker: aws-cdk-lib and the SDKs load once instead of once per file.
       { extends: true, test: { name: 'shared', include: SHARED, isolate: false } },
       // What we ship (npm pack into a CDK app, esbuild bundles) is `npm run test:package`, run by CI too.
-      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...SHARED, 'test/package/**', '**/node_modules/**'] } },
+      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...SHARED, ...LONG_LAB, 'test/package/**', '**/node_modules/**'] } },
     ],
   },
 });

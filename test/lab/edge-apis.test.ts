@@ -9,7 +9,6 @@ import { CloudFrontShifter, type CloudFrontTarget } from '../../lambdas/provider
 import { apiGatewayLab } from '../../lab/providers/apigateway.ts';
 import { cloudFrontLab } from '../../lab/providers/cloudfront.ts';
 import type { LabBackend } from '../../lab/providers/provider.ts';
-import { runLab, type LabOptions } from '../../lab/run.ts';
 import { TrafficMetrics } from '../../lab/traffic/metrics.ts';
 import { startServices } from '../../lab/traffic/services.ts';
 import { accepts } from './fixtures.ts';
@@ -71,30 +70,5 @@ describe('lab CloudFront', () => {
     const port = Number(new URL(lab.trafficUrl).port);
     await lab.close();
     expect(await accepts(port)).toBe(false);
-  });
-});
-
-// The whole lab (real ASL, real handlers) through these layers: short steps and 1 s bakes.
-describe('npm start -- --provider apigateway | cloudfront, shortened', () => {
-  const SHORT: Omit<LabOptions, 'scenario' | 'steps'> = { bakeSeconds: 1, pollSeconds: 1, rate: 100, approvalsBefore: [], settleMs: 0, print: () => {} };
-
-  it('apigateway, healthy: promoted; the stage serves the new deployment alone', async () => {
-    const report = await runLab({ ...SHORT, provider: 'apigateway', scenario: 'healthy', steps: [10, 100] });
-    expect({ outcome: report.outcome, correct: report.correct }).toEqual({ outcome: 'promoted', correct: true });
-    expect(report.originalWeights).toEqual({ stage: 1000, canary: 0 });
-    expect(report.finalWeights).toEqual({ stage: 0, canary: 1000 });
-  });
-
-  it('cloudfront, healthy: the 100% step promotes the staging configuration', async () => {
-    const report = await runLab({ ...SHORT, provider: 'cloudfront', scenario: 'healthy', steps: [5, 100] });
-    expect({ outcome: report.outcome, correct: report.correct }).toEqual({ outcome: 'promoted', correct: true });
-    expect(report.finalWeights).toEqual({ primary: 0, staging: 1000 });
-  });
-
-  it('cloudfront, broken: rolled back to exactly the original policy', async () => {
-    const report = await runLab({ ...SHORT, provider: 'cloudfront', scenario: 'broken', steps: [5, 15, 100] });
-    expect({ outcome: report.outcome, correct: report.correct }).toEqual({ outcome: 'rolled-back', correct: true });
-    expect(report.timeline.weights.some((w) => (w.weights.staging ?? 0) > 0)).toBe(true);
-    expect(report.finalWeights).toEqual({ primary: 1000, staging: 0 });
   });
 });
