@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-const SHARED = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/handlers/**/*.test.ts'];
+const SHARED = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/handlers/**/*.test.ts', 'test/contract/**/*.test.ts'];
 /**
- * Whole lab rollouts beyond the representative ones (test/lab/e2e, nlb-e2e, alarm-abort): every layer,
- * policy scenario, back-to-back releases and serve mode. Real time dominates them, so they are
+ * Whole lab rollouts beyond the representative ones (test/lab/e2e: ALB, alarms, approvals): NLB, the
+ * alarm event path, every other layer, policy scenarios, back-to-back releases and serve mode. Real time dominates them, so they are
  * `npm run test:lab` (vitest.lab.config.ts), which CI runs too, and npm test stays within its budget.
  */
-export const LONG_LAB = ['test/lab/edge-runs.test.ts', 'test/lab/policy-scenarios.test.ts', 'test/lab/releases.test.ts', 'test/lab/serve.test.ts'];
+export const LONG_LAB = ['test/lab/nlb-e2e.test.ts', 'test/lab/alarm-abort.test.ts', 'test/lab/edge-runs.test.ts', 'test/lab/policy-scenarios.test.ts', 'test/lab/releases.test.ts', 'test/lab/serve.test.ts'];
 
 export default defineConfig({
   test: {
