@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS = ['lab.ts', 'scale.ts', 'bundles.ts', 'package.ts', 'restore-budget.ts'];
+const BENCHMARKS = ['lab.ts', 'scale.ts', 'bundles.ts', 'package.ts', 'restore-budget.ts', 'judge.ts'];
 
 let failed = false;
 for (const name of BENCHMARKS) {
