@@ -24,6 +24,7 @@ const BENCHMARKS = [
   'providers.ts',
   'edge-calls.ts',
   'policy-holds.ts',
+  'judge.ts',
 ];
 
 export const LATEST = fileURLToPath(new URL('results/latest.md', import.meta.url));

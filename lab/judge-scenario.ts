@@ -33,7 +33,8 @@ const cloudWatchPeriodAtLeast = (seconds: number) => [1, 5, 10, 20, 30].find((p)
  * The judge's settings in the lab (the input's `judge`): its period is the lab minute, and so are the settle time
  * and the warm-up; the baseline is the warm-up's traffic; the bake may be extended twice over. Outside the judge
  * scenarios a step sees the few requests of a time-compressed bake (1% of 200 req/s for 6 s = 12), so the
- * minimum before an open test may pass is 10 there (the judge's default, 100, in the judge scenarios).
+ * minimum before an open test may pass is 10 there (the judge's default, 100, in the judge scenarios), and with
+ * no warm-up there is no stable p99 to take the slow-request threshold from: it is the lab's p99 alarm's 250 ms.
  */
 export function labJudgeSettings(scenario: Scenario, minuteSeconds: number, bakeSeconds: number): Record<string, number> {
   return {
@@ -42,7 +43,7 @@ export function labJudgeSettings(scenario: Scenario, minuteSeconds: number, bake
     warmupSeconds: minuteSeconds,
     maxExtendSeconds: 2 * bakeSeconds,
     baselineSeconds: cloudWatchPeriodAtLeast(JUDGE_WARMUP_MINUTES * minuteSeconds),
-    ...(JUDGE_SCENARIOS[scenario] ? {} : { minCanaryRequests: 10 }),
+    ...(JUDGE_SCENARIOS[scenario] ? {} : { minCanaryRequests: 10, latencyThresholdMs: 250 }),
   };
 }
 

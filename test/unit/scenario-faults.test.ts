@@ -120,7 +120,7 @@ describe('judge scenarios', () => {
 
   it('labJudgeSettings: the judge in lab minutes, with a baseline window CloudWatch accepts as one period', () => {
     expect(labJudgeSettings('subtle-errors', 1, 10)).toEqual({ periodSeconds: 1, settleSeconds: 1, warmupSeconds: 1, maxExtendSeconds: 20, baselineSeconds: 5 });
-    expect(labJudgeSettings('healthy', 1, 6)).toEqual({ periodSeconds: 1, settleSeconds: 1, warmupSeconds: 1, maxExtendSeconds: 12, baselineSeconds: 5, minCanaryRequests: 10 });
+    expect(labJudgeSettings('healthy', 1, 6)).toEqual({ periodSeconds: 1, settleSeconds: 1, warmupSeconds: 1, maxExtendSeconds: 12, baselineSeconds: 5, minCanaryRequests: 10, latencyThresholdMs: 250 });
     expect(labJudgeSettings('subtle-errors', 5, 10).baselineSeconds).toBe(30);
     expect(labJudgeSettings('subtle-errors', 60, 600).baselineSeconds).toBe(300);
   });

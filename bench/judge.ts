@@ -1,0 +1,107 @@
+// Judge benchmarks, side by side in one run: the judge (with the alarms, as deployed) against an alarm-only gate.
+// Run: npx tsx bench/judge.ts [sim] [one-percent] [lab] [--runs N] [--lab-runs N]   (default: all parts; 100
+// simulated and 2 lab runs per case). Prints figures; asserts nothing.
+//   sim          SIMULATED: seeded per-minute counts (bench/judge-sim.ts), real-time settings (1-min periods, 10-min
+//                bakes, 30-s polls), decided by the real judge.ts + decide(); many runs, seconds of CPU.
+//   one-percent  SIMULATED: the 1% step alone, until the judge decides: canary requests it needs.
+//   lab          REAL LAB RUNS: the lab scenarios end to end (runLab: proxy, services, GetMetricData, the state
+//                machine and handlers), time-compressed (1-s lab minutes); minutes of real time per run.
+import { LAB_ALARMS, runLab, type LabReport } from '../lab/run.ts';
+import { JUDGE_SCENARIOS, type Scenario } from '../lab/scenarios.ts';
+import { CASES, simulateRollout, type SimCase, type SimResult } from './judge-sim.ts';
+import { table } from './table.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Math.max(1, Number(args.splice(at, 2)[1]) || fallback) : fallback;
+};
+const RUNS = flag('--runs', 100);
+const LAB_RUNS = flag('--lab-runs', 2);
+const wanted = (part: string) => args.length === 0 || args.includes(part);
+const GOALS = { detection: 0.95, falseRollbacks: 0, canaryRequestsAt1Percent: 200 };
+const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 600, pollSeconds: 30 };
+const RATES = [20, 200];
+const GATES = { judge: 'judge only', alarms: 'alarms only', both: 'judge + alarms' };
+/** Every lab scenario with the judge scenarios' lab defaults, so healthy runs under the same traffic. */
+const LAB_ROLLOUT = { ...JUDGE_SCENARIOS['subtle-errors']!.defaults, pollSeconds: 1 };
+
+console.log(`canary-switch judge benchmarks — Node ${process.version}; goals: ≥ ${GOALS.detection * 100}% detection, ${GOALS.falseRollbacks} false rollbacks of a healthy canary, a decision at the 1% step from ≤ ${GOALS.canaryRequestsAt1Percent} canary requests`);
+if (wanted('sim')) simulated();
+if (wanted('one-percent')) onePercent();
+if (wanted('lab')) await lab();
+
+function simulated(): void {
+  console.log(`\n1. SIMULATED rollouts, ${RUNS} seeded runs per case and traffic (seeds 1–${RUNS}, the same draws for all three gates): steps ${ROLLOUT.steps.join(' → ')}%, bake ${ROLLOUT.bakeSeconds} s, poll ${ROLLOUT.pollSeconds} s, judge defaults`);
+  console.log('   detected = rolled back (subtle-errors, subtle-latency); false rollback = rolled back (healthy, shared-outage); time to detect from the first shift');
+  const rows: string[][] = [];
+  for (const rate of RATES) {
+    for (const c of Object.values(CASES)) {
+      for (const gate of ['judge', 'alarms', 'both'] as const) {
+        const results = Array.from({ length: RUNS }, (_, i) => simulateRollout(c, { ...ROLLOUT, rate, gate, seed: i + 1 }));
+        rows.push(simRow(c, rate, gate, results));
+      }
+    }
+  }
+  table(['case', 'req/s', 'gate', 'right', 'rolled back (by judge / alarm)', 'time to detect (median, p90)', 'canary req. to detect (median)', 'held through outage'], rows);
+}
+
+function simRow(c: SimCase, rate: number, gate: string, rs: SimResult[]): string[] {
+  const back = rs.filter((r) => r.outcome === 'rolled-back');
+  const right = rs.filter((r) => r.outcome === c.expected && (r.heldThroughOutage ?? true)).length;
+  const minutes = back.map((r) => r.decidedAfterMinutes ?? NaN).sort((a, b) => a - b);
+  const detect = c.expected === 'rolled-back' ? `${fmt(quantile(minutes, 0.5))} min, ${fmt(quantile(minutes, 0.9))} min` : '–';
+  const requests = c.expected === 'rolled-back' ? fmt(quantile(back.map((r) => r.canaryRequests).sort((a, b) => a - b), 0.5), 0) : '–';
+  const held = c.outage ? share(rs.filter((r) => r.heldThroughOutage).length, rs.length) : '–';
+  const by = `${share(back.length, rs.length)} (${back.filter((r) => r.by === 'judge').length} / ${back.filter((r) => r.by === 'alarm').length})`;
+  return [c.name, String(rate), GATES[gate as keyof typeof GATES], share(right, rs.length), by, detect, requests, held];
+}
+
+/** The 1% step alone, as long as it takes: canary requests until the judge's test decides (pass or fail). */
+function onePercent(): void {
+  const rate = 100; // 1 canary request per second at 1%
+  console.log(`\n2. SIMULATED decision at the 1% step (${rate} req/s: ~1 canary req/s), ${RUNS} seeded runs per canary error rate, stable 0.5%: canary requests until the judge's first pass or fail (gross-failure guard included)`);
+  const rows = [0.005, 0.02, 0.05, 0.5].map((canaryErrorRate) => {
+    const c: SimCase = { ...CASES.healthy!, name: `canary ${canaryErrorRate * 100}% 5xx`, canaryErrorRate, expected: canaryErrorRate > 0.005 ? 'rolled-back' : 'promoted' };
+    const rs = Array.from({ length: RUNS }, (_, i) => simulateRollout(c, { rate, steps: [1, 100], bakeSeconds: 86_400, pollSeconds: 30, gate: 'judge', seed: i + 1, untilVerdict: true }));
+    const decided = rs.filter((r) => r.firstVerdict);
+    const until = decided.map((r) => r.firstVerdict!.canaryRequests).sort((a, b) => a - b);
+    const right = decided.filter((r) => (r.firstVerdict!.verdict === 'fail') === (c.expected === 'rolled-back')).length;
+    return [c.name, `${share(right, rs.length)} ${c.expected === 'rolled-back' ? 'fail' : 'pass'}`, fmt(quantile(until, 0.5), 0), fmt(quantile(until, 0.9), 0), share(until.filter((n) => n <= GOALS.canaryRequestsAt1Percent).length, rs.length)];
+  });
+  table(['canary', 'right verdict', 'canary requests (median)', 'p90', `decided within ${GOALS.canaryRequestsAt1Percent}`], rows);
+  console.log('   (a rollback needs ~10 net canary errors at ρ1 = 2: no test decides a 4× regression at 0.5% from 200 requests; ≥ 10× can — see docs/judge.md)');
+}
+
+async function lab(): Promise<void> {
+  const scenarios: Scenario[] = ['healthy', 'subtle-errors', 'subtle-latency', 'shared-outage'];
+  console.log(`\n3. REAL LAB RUNS, ${LAB_RUNS} per scenario (seeds 1–${LAB_RUNS}): each scenario's lab defaults, 1-s lab minutes; alarm-only gate = did the 5% / 250 ms alarms go into ALARM (alone, they would have rolled back)`);
+  const rows: string[][] = [];
+  for (const scenario of scenarios) {
+    const reports: LabReport[] = [];
+    for (let seed = 1; seed <= LAB_RUNS; seed++) reports.push(await runLab({ ...LAB_ROLLOUT, scenario, seed, approvalsBefore: [], print: () => {} }));
+    // The input's alarms (LAB_ALARMS) in ALARM at any time during the run: an alarm-only gate would have rolled back.
+    const alarmed = reports.filter((r) => r.timeline.alarms.some((t) => t.to === 'ALARM' && LAB_ALARMS.includes(t.name))).length;
+    rows.push([
+      scenario,
+      `${reports.filter((r) => r.correct).length}/${reports.length}`,
+      reports.map((r) => r.outcome).join(' '),
+      reports.map((r) => (r.mttdMs === undefined ? '–' : `${(r.mttdMs / 1000).toFixed(1)} s`)).join(' '),
+      `${alarmed}/${reports.length} fired`,
+      reports.map((r) => `${(r.durationMs / 1000).toFixed(0)} s`).join(' '),
+    ]);
+  }
+  table(['scenario', 'right (judge)', 'outcomes', 'time to detect', 'alarm-only gate', 'run length'], rows);
+}
+
+function quantile(sorted: number[], q: number): number | undefined {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined;
+}
+
+function fmt(x: number | undefined, digits = 1): string {
+  return x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits);
+}
+
+function share(part: number, whole: number): string {
+  return whole ? `${((part / whole) * 100).toFixed(1)}%` : 'n/a';
+}
