@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const SHARED = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/handlers/**/*.test.ts', 'test/contract/**/*.test.ts'];
+const SHARED = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/handlers/**/*.test.ts'];
 /**
  * Whole lab rollouts beyond the representative ones (test/lab/e2e: ALB, alarms, approvals): NLB, the
  * alarm event path, every other layer, policy scenarios, back-to-back releases and serve mode. Real time dominates them, so they are
