@@ -1,6 +1,6 @@
 // Judge benchmarks, side by side in one run: the judge (with the alarms, as deployed) against an alarm-only gate.
 // Run: npx tsx bench/judge.ts [sim] [one-percent] [lab] [--runs N] [--lab-runs N]   (default: all parts; 100
-// simulated and 2 lab runs per case). Prints figures; asserts nothing.
+// simulated and 20 lab runs per case, 2 with BENCH_QUICK=1). Prints figures; asserts nothing.
 //   sim          SIMULATED: seeded per-minute counts (bench/judge-sim.ts), real-time settings (1-min periods, 10-min
 //                bakes, 30-s polls), decided by the real judge.ts + decide(); many runs, seconds of CPU.
 //   one-percent  SIMULATED: the 1% step alone, until the judge decides: canary requests it needs.
@@ -17,7 +17,8 @@ const flag = (name: string, fallback: number) => {
   return at >= 0 ? Math.max(1, Number(args.splice(at, 2)[1]) || fallback) : fallback;
 };
 const RUNS = flag('--runs', 100);
-const LAB_RUNS = flag('--lab-runs', 2);
+// The bar: at least 20 seeded lab runs per case (about an hour); BENCH_QUICK=1 runs 2.
+const LAB_RUNS = flag('--lab-runs', process.env.BENCH_QUICK === '1' ? 2 : 20);
 const wanted = (part: string) => args.length === 0 || args.includes(part);
 const GOALS = { detection: 0.95, falseRollbacks: 0, canaryRequestsAt1Percent: 200 };
 const ROLLOUT = { steps: [1, 10, 20, 50, 100], bakeSeconds: 600, pollSeconds: 30 };
