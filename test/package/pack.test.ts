@@ -149,7 +149,7 @@ describe('canary-switch/cdk in a CDK app outside the repository', () => {
       expect(s.Action.length).toBe(1);
       expect(s.Resource).toEqual(s.Action[0] === 'elasticloadbalancing:ModifyListener' ? LISTENER : RULE);
     }
-    const unscopable = new Set([...UNSCOPABLE_READS.elb, ...UNSCOPABLE_READS.alarms, ...UNSCOPABLE_READS.alarmHistory]);
+    const unscopable = new Set([...UNSCOPABLE_READS.elb, ...UNSCOPABLE_READS.alarms, ...UNSCOPABLE_READS.alarmHistory, ...UNSCOPABLE_READS.metrics]);
     const onStar = statements.filter((s) => s.Resource === '*').flatMap((s) => s.Action as string[]);
     expect(onStar.filter((a) => !unscopable.has(a) && !a.startsWith('xray:') && !a.startsWith('logs:'))).toEqual([]);
 
