@@ -5,23 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { judgeVerdict } from '../../lambdas/domain/checks/judge.ts';
 import { addPeriod, judge, judgeSettings, startProgress, type Baseline, type JudgeProgress, type PeriodCounts, type SideCounts } from '../../lambdas/domain/judge.ts';
 import { alternativeRatio, overdispersion, periodLlr, poissonUpperTail, sprtBounds } from '../../lambdas/domain/stats.ts';
+import { seededRandom } from '../../lab/traffic/random.ts';
 
 const S = judgeSettings();
 const T0 = Date.parse('2026-12-02T10:00:00Z');
 const MIN = 60_000;
 const baseline = (over: Partial<Baseline> = {}): Baseline => ({ phi: 1, stable: { requests: 60_000, events: 300 }, latencyThresholdMs: 250, thresholdFrom: 'stable-p99', ...over });
 
-/** mulberry32: the same runs every time. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Binomial(n, p) by counting (n is at most a few thousand here). */
 function binomial(r: () => number, n: number, p: number): number {
   let x = 0;
@@ -33,7 +23,7 @@ const period = (i: number, stable: SideCounts, canary: SideCounts): PeriodCounts
 
 /** A step shifted at T0: periods 0 (warm-up) … minutes-1, `perMinute` requests split by `share`. */
 function simulate(seed: number, o: { minutes: number; perMinute: number; share: number; stableRate: number; canaryRate: number; base?: Baseline }): { p: JudgeProgress; failedAt: number | null; canaryAtFail: number | null } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   let p = startProgress(0, T0, o.base ?? baseline(), S);
   let failedAt: number | null = null;
   let canaryAtFail: number | null = null;
@@ -102,7 +92,7 @@ describe('judge: seeded simulations', () => {
 
   it('shared outage (both at 3% against 0.5% before the step): not blamed, held with the reason', () => {
     let p = simulate(7, { minutes: 6, perMinute: 2000, share: 0.1, stableRate: 0.005, canaryRate: 0.005 }).p;
-    const r = rng(99);
+    const r = seededRandom(99);
     for (let i = 6; i < 10; i += 1) p = addPeriod(p, period(i, side(1800, binomial(r, 1800, 0.03)), side(200, binomial(r, 200, 0.03))), S);
     const report = judge(p, S);
     expect(report.verdict).not.toBe('fail');
