@@ -1,8 +1,7 @@
 // `list`: running and recent rollouts of the state machine, grouped by the listener (or rule) they
 // shift, so "is anyone shifting web right now?" is one command.
 import { DescribeExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
-import { lockKeyFor } from '../lambdas/providers/store.ts';
-import { lookupProvider, type Target } from '../lambdas/providers/traffic/index.ts';
+import { lockKeyFor, lookupProvider, type Target } from '../lambdas/providers/traffic/index.ts';
 import type { Context } from './context.ts';
 import { listExecutions } from './execution.ts';
 import { columns, roughly, timestamp, whereOf } from './format.ts';

@@ -20,7 +20,8 @@ import { client, defineClient } from '../providers/clients.ts';
 import { readExecution, type ExecutionRecord } from '../providers/execution-history.ts';
 import { countMetric } from '../providers/metrics.ts';
 import { retryingUntil, sleep, type Backoff } from '../providers/retry.ts';
-import { lockKeyFor, type RolloutRecord } from '../providers/store.ts';
+import type { RolloutRecord } from '../providers/store.ts';
+import { lockKeyFor } from '../providers/traffic/index.ts';
 import { log, logWarn, now, store } from './deps.ts';
 import { restoreOnce, settle, type RollbackResult } from './rollback.ts';
 

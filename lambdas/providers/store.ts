@@ -18,7 +18,7 @@ import { LockHeld } from '../errors.ts';
 import { aws } from './aws-errors.ts';
 import type { Freeze } from '../domain/policy.ts';
 import type { ForwardState } from '../domain/rollout.ts';
-import { lookupProvider, type Target } from './traffic/index.ts';
+import type { Target } from './traffic/index.ts';
 
 export type RolloutStatus = 'running' | 'promoted' | 'rolled-back';
 
@@ -89,25 +89,6 @@ export function createTableInput(TableName: string): CreateTableCommandInput {
 
 /** The freeze switch's one item: its exact key is what the operator policy may write. */
 export const FREEZE_KEY = { pk: 'freeze', sk: 'freeze' } as const;
-
-/**
- * The lock of the resource a target shifts (its provider's key), or undefined when the target is
- * not one any provider can name (a raw execution input the safety net reads).
- */
-export function lockKeyFor(target: unknown): string | undefined {
-  const found = lookupProvider(target);
-  if (!found.ok || !target || typeof target !== 'object') return undefined;
-  const p = found.provider;
-  const parsed = (p.undirected?.is(target) ? p.undirected.schema : p.schema).safeParse(target);
-  if (parsed.success) return p.lockKey(p.undirected?.is(target) ? p.undirected.readable(parsed.data) : parsed.data);
-  // A partial target still names its resource when the lock's fields are there (e.g. only a listener ARN).
-  try {
-    const key = p.lockKey(target);
-    return key.includes('undefined') ? undefined : key;
-  } catch {
-    return undefined;
-  }
-}
 
 export class RolloutStore {
   constructor(

@@ -3,7 +3,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RolloutStore, lockKeyFor, type ApprovalRecord } from '../../lambdas/providers/store.ts';
+import { RolloutStore, type ApprovalRecord } from '../../lambdas/providers/store.ts';
+import { lockKeyFor } from '../../lambdas/providers/traffic/index.ts';
 import { ARN, ddb, resetAws, T0, TABLE } from './fixtures.ts';
 import { lockRelease } from '../support/store.ts';
 

@@ -4,7 +4,7 @@
 import { validateInput } from '../../lambdas/domain/input.ts';
 import { buildPlan } from '../../lambdas/domain/plan.ts';
 import { afterShift, nextStep, type ForwardState, type RolloutState } from '../../lambdas/domain/rollout.ts';
-import { lockKeyFor } from '../../lambdas/providers/store.ts';
+import { lockKeyFor } from '../../lambdas/providers/traffic/index.ts';
 
 /** What Prepare returns for `raw` (validated, defaults applied) with `original` recorded: nothing shifted yet. */
 export function preparedState(raw: unknown, o: { executionArn: string; startedAt: Date; original: ForwardState }): RolloutState {

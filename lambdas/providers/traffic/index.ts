@@ -77,3 +77,22 @@ export function directedInput<I extends { target: Target }>(input: I, weights: R
   const directed = directedTarget(input.target, weights);
   return directed.ok ? { ok: true, input: directed.target === input.target ? input : { ...input, target: directed.target } } : directed;
 }
+
+/**
+ * The lock of the resource a target shifts (its provider's key), or undefined when the target is
+ * not one any provider can name (a raw execution input the safety net reads).
+ */
+export function lockKeyFor(target: unknown): string | undefined {
+  const found = lookupProvider(target);
+  if (!found.ok || !target || typeof target !== 'object') return undefined;
+  const p = found.provider;
+  const parsed = (p.undirected?.is(target) ? p.undirected.schema : p.schema).safeParse(target);
+  if (parsed.success) return p.lockKey(p.undirected?.is(target) ? p.undirected.readable(parsed.data) : parsed.data);
+  // A partial target still names its resource when the lock's fields are there (e.g. only a listener ARN).
+  try {
+    const key = p.lockKey(target);
+    return key.includes('undefined') ? undefined : key;
+  } catch {
+    return undefined;
+  }
+}
