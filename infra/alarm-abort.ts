@@ -1,7 +1,7 @@
 // Abort on alarm (issue 14 §1; lambdas/handlers/alarm-abort.ts): an EventBridge rule on every
 // "CloudWatch Alarm State Change" into ALARM in this account and region invokes the AlarmAbort
 // function, which restores and stops each running rollout that watches the alarm. The function
-// itself is made by the construct like every other (FUNCTIONS in canary-switch.ts: item access,
+// itself is made by the construct like every other (FUNCTIONS in infra/functions.ts: item access,
 // the ELB read and Modify statements, the Slack secret); this adds what only it needs:
 //   - states:DescribeExecution, GetExecutionHistory and StopExecution on this state machine's executions,
 //   - dynamodb:Query on watch#<alarm> items only (LeadingKeys),

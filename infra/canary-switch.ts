@@ -27,7 +27,8 @@ import { addAlarmAbort, alarmAbortFunctionOptions } from './alarm-abort.ts';
 import { addRestoreResilience } from './restore-resilience.ts';
 import { addSchedules } from './schedules.ts';
 import { addWorkflowAlarms } from './workflow-alarms.ts';
-import { elbv2Infra, ELB_READS, exampleElbv2Target, type ShiftableTag } from './providers/elbv2.ts';
+import { FUNCTIONS, SUBSTITUTIONS, UNSCOPABLE_READS, type FunctionId, type FunctionSpec } from './functions.ts';
+import { elbv2Infra, exampleElbv2Target, type ShiftableTag } from './providers/elbv2.ts';
 import type { ApiGatewayProps } from './providers/apigateway.ts';
 import type { CloudFrontProps } from './providers/cloudfront.ts';
 import { configuredProviders } from './providers/index.ts';
@@ -103,68 +104,6 @@ export interface CanarySwitchProps {
   /** Create 5xx-rate, p99 and unhealthy-host alarms for both target groups (infra/canary-alarms.ts) and output their names for the input. */
   readonly canaryAlarms?: CanaryAlarmsProps;
 }
-
-/** One function per ASL task, plus the safety net and the Slack endpoint. */
-type FunctionId = 'Prepare' | 'Shift' | 'Evaluate' | 'Finalize' | 'Rollback' | 'SafetyNet' | 'RequestApproval' | 'SlackCallback' | 'AlarmAbort';
-
-type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem';
-
-interface FunctionSpec {
-  handler: HandlerName;
-  description: string;
-  /** Item actions the handler's store calls need (lambdas/providers/store.ts). */
-  table: TableAction[];
-  /** With Slack on, the notifier also reads the rollout record and, for `started`, stores the thread. */
-  slackTable: TableAction[];
-  /** The configured providers' reads (e.g. DescribeListeners, ListResourceRecordSets; infra/providers). */
-  elbRead: boolean;
-  /** The configured providers' writes of weights, on exactly the configured resources (e.g. ModifyListener). */
-  elbModify: boolean;
-  /** cloudwatch:DescribeAlarms. */
-  alarms: boolean;
-  /** Reads the Slack secret and gets the Slack settings (only when `slack` is configured). */
-  slack: boolean;
-}
-
-const GET = 'dynamodb:GetItem';
-const PUT = 'dynamodb:PutItem';
-const UPDATE = 'dynamodb:UpdateItem';
-const DELETE = 'dynamodb:DeleteItem';
-
-const FUNCTIONS: Record<FunctionId, FunctionSpec> = {
-  Prepare: { handler: 'prepare', description: 'Validate the input, take the lock, record the original, pre-flight', table: [GET, PUT, DELETE], slackTable: [UPDATE], elbRead: true, elbModify: false, alarms: true, slack: true },
-  Shift: { handler: 'shift', description: "Set the step's weights (verified, idempotent)", table: [GET, PUT], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
-  Evaluate: { handler: 'evaluate', description: 'Read alarms, target health, weights and the judge metrics; decide', table: [], slackTable: [GET], elbRead: true, elbModify: false, alarms: true, slack: true },
-  Finalize: { handler: 'finalize', description: 'Record the promotion and release the lock', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: false, alarms: false, slack: true },
-  Rollback: { handler: 'rollback', description: "The state machine's Rollback: restore the recorded original, release the lock", table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
-  SafetyNet: { handler: 'rollback', description: 'Safety net: restore the original after an execution ended ABORTED, TIMED_OUT or FAILED', table: [GET, PUT, UPDATE, DELETE], slackTable: [], elbRead: true, elbModify: true, alarms: false, slack: true },
-  RequestApproval: { handler: 'request-approval', description: 'Park the task token and ask for approval in Slack', table: [PUT], slackTable: [GET], elbRead: false, elbModify: false, alarms: true, slack: true },
-  SlackCallback: { handler: 'slack-callback', description: 'Slack interactivity: Approve / Reject clicks (signature-checked)', table: [GET, UPDATE, PUT], slackTable: [], elbRead: false, elbModify: false, alarms: false, slack: true },
-  AlarmAbort: { handler: 'alarm-abort', description: 'Abort on alarm: restore and stop every running rollout that watches an alarm entering ALARM', table: [PUT, UPDATE, DELETE], slackTable: [GET], elbRead: true, elbModify: true, alarms: false, slack: true },
-};
-
-/** The ASL's `${…}` placeholders, and the function each one names. */
-const SUBSTITUTIONS: Record<string, FunctionId> = {
-  PrepareFunctionArn: 'Prepare',
-  ShiftFunctionArn: 'Shift',
-  EvaluateFunctionArn: 'Evaluate',
-  FinalizeFunctionArn: 'Finalize',
-  RollbackFunctionArn: 'Rollback',
-  RequestApprovalFunctionArn: 'RequestApproval',
-};
-
-/** Read-only actions that AWS offers no resource-level scoping for (Resource must be `*`). */
-export const UNSCOPABLE_READS = {
-  elb: ELB_READS,
-  // DescribeAlarms returns composite alarms only when allowed on `*` (CloudWatch API reference).
-  alarms: ['cloudwatch:DescribeAlarms'],
-  // Evaluate only: ALARM episodes between two polls. The authorization reference lists the alarm
-  // resource type for it, but history of composite alarms is returned only when it is allowed on
-  // `*` (CloudWatch API reference, DescribeAlarmHistory), and Evaluate reads account-wide history.
-  alarmHistory: ['cloudwatch:DescribeAlarmHistory'],
-  // Evaluate only: the judge's per-target-group metrics. GetMetricData has no resource-level permissions.
-  metrics: ['cloudwatch:GetMetricData'],
-};
 
 export const EXECUTION_ENDED_BADLY = ['ABORTED', 'TIMED_OUT', 'FAILED'];
 

@@ -17,7 +17,7 @@ const QUERY = 'dynamodb:Query';
 
 /**
  * The items each role's store calls touch, by action. The actions themselves come from the
- * construct's FUNCTIONS table (`table`, and `slackTable` when Slack is on); this says on which items.
+ * construct's FUNCTIONS table (infra/functions.ts: `table`, and `slackTable` when Slack is on); this says on which items.
  * - The Slack notifier (every function that posts) reads the rollout record for its thread, and
  *   Prepare stores the thread (UpdateItem rollout#).
  * - The Slack callback writes approvals and its audit entry, never a rollout record or a lock.

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { ASL_PATH, UNSCOPABLE_READS } from '../../infra/canary-switch.ts';
+import { ASL_PATH } from '../../infra/canary-switch.ts';
+import { UNSCOPABLE_READS } from '../../infra/functions.ts';
 import { validateInput } from '../../lambdas/domain/input.ts';
 import {
   ACCOUNT,

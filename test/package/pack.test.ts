@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../infra/handlers.ts';
-import { UNSCOPABLE_READS } from '../../infra/canary-switch.ts';
+import { UNSCOPABLE_READS } from '../../infra/functions.ts';
 import { rolloutInputJsonSchema } from '../../schema/json-schema.ts';
 import { importedPackages, installTarball, packProject, type Packed } from '../../scripts/pack.ts';
 import pkg from '../../package.json' with { type: 'json' };
