@@ -9,9 +9,11 @@ import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { resetClients } from '../lambdas/providers/clients.ts';
 import { createTableInput } from '../lambdas/providers/store.ts';
-import { weightsFor, canaryShare } from '../lambdas/domain/weights.ts';
-import { shortName } from '../lambdas/providers/traffic/elbv2-target.ts';
-import { directionText, providerOf, type Target } from '../lambdas/providers/traffic/index.ts';
+import { weightsFor } from '../lambdas/domain/weights.ts';
+import { describeEvent, greenShare, progressLine } from './progress.ts';
+
+import { directionText } from '../lambdas/providers/traffic/index.ts';
+import { sameWeightMap } from '../lambdas/domain/shares.ts';
 import { startCloudWatchApi } from './aws/cloudwatch-api.ts';
 import { startAlarmEventPath } from './alarm-event-path.ts';
 import { labJudgeSettings, startJudgeScenario } from './judge-scenario.ts';
@@ -266,7 +268,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       const now = Date.now();
       if (now - lastLine >= (options.progressSeconds ?? 2) * 1000) {
         lastLine = now;
-        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms) + (backend.progress ? ` │ ${backend.progress()}` : ''));
+        print(progressLine(now - startedAt, backend.weights(), metrics, lab, alarms, LAB_ALARMS) + (backend.progress ? ` │ ${backend.progress()}` : ''));
       }
     }, 100);
 
@@ -281,7 +283,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
       const prepared = run.events.find((e) => e.type === 'StateExited' && e.state === 'Prepare')?.output as { input?: { target?: { stable: string; canary: string } } } | undefined;
       const t = prepared?.input?.target;
       const promoted = result.status === 'SUCCEEDED';
-      released.push({ direction: t ? `${shortName(t.stable)} → ${shortName(t.canary)}` : 'not decided', outcome: promoted ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed' });
+      released.push({ direction: t ? directionText(t) : 'not decided', outcome: promoted ? 'promoted' : result.status === 'FAILED' && result.error === 'RolledBack' ? 'rolled-back' : 'failed' });
       // Each release ends with all of the pair's traffic on its canary.
       const w = backend.weights();
       endsRight &&= promoted && t !== undefined && (w[t.canary] ?? 0) > 0 && w[t.stable] === 0;
@@ -298,7 +300,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   // The alarm event's abort, or the poll's Rollback state: whichever decided first.
   const abortedBy = eventPath?.abortOf(executionArn);
   const decidedAt = abortedBy?.deliveredAt ?? events.find((e) => e.type === 'StateEntered' && e.state === 'Rollback')?.at;
-  const restoredAt = decidedAt ? backend.weightHistory().find((w) => w.at >= decidedAt && sameWeights(w.weights, originalWeights))?.at : undefined;
+  const restoredAt = decidedAt ? backend.weightHistory().find((w) => w.at >= decidedAt && sameWeightMap(w.weights, originalWeights))?.at : undefined;
   const finalWeights = backend.weights();
   if (restoredAt !== undefined && backend.requestsPerConnection) {
     // Connection-level balancing (NLB): what the restored weights did not move at once.
@@ -310,7 +312,7 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   const firstAlarmAt = faultAt === undefined ? undefined : alarms.transitions().find((t) => t.at >= faultAt! && t.to === 'ALARM' && LAB_ALARMS.includes(t.name))?.at;
   // A rejected approval means "roll back", whatever green does.
   const expected = rejected ? 'rolled-back' : (judged?.plan.expected ?? (PROMOTING.includes(options.scenario) ? 'promoted' : 'rolled-back'));
-  if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeights(finalWeights, originalWeights);
+  if (releases === 1) endsRight = outcome === 'promoted' ? finalWeights[lab.greenArn]! > 0 && finalWeights[lab.blueArn] === 0 : sameWeightMap(finalWeights, originalWeights);
   const steps = events
     .filter((e) => e.type === 'StateExited' && e.state === 'Shift')
     .map((e) => {
@@ -359,11 +361,6 @@ export async function runLab(options: LabOptions): Promise<LabReport> {
   return report;
 }
 
-/** Green's share (0–100) of the pair, from the proxy's weights by target group ARN. */
-export function greenShare(weights: Record<string, number>, lab: { blueArn: string; greenArn: string }): number {
-  return canaryShare({ stable: weights[lab.blueArn] ?? 0, canary: weights[lab.greenArn] ?? 0 });
-}
-
 function evaluations(events: WorkflowEvent[]): { enteredAt: number; action: string }[] {
   const out: { enteredAt: number; action: string }[] = [];
   let enteredAt: number | undefined;
@@ -375,53 +372,4 @@ function evaluations(events: WorkflowEvent[]): { enteredAt: number; action: stri
     }
   }
   return out;
-}
-
-function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => a[k] === b[k]);
-}
-
-function describeEvent(e: WorkflowEvent, print: (line: string) => void): void {
-  if (e.type === 'StateExited' && e.state === 'Shift' && (e.output as { hold?: unknown }).hold) {
-    print(`  ‖ ${(e.output as { decision: { reason: string } }).decision.reason}`);
-  } else if (e.type === 'StateExited' && e.state === 'Shift') {
-    const out = e.output as { position: number; plan: { steps: { percent: number; weights: { stable: number; canary: number } }[] }; input: { target: Target } };
-    const step = out.plan.steps[out.position];
-    const layer = providerOf(out.input.target);
-    const { stable, canary } = layer.sides(out.input.target);
-    const what = layer.type === 'elbv2' ? 'listener weights' : 'weights';
-    if (step) print(`▶ step ${step.percent}%: ${what} ${layer.sideName(stable)} ${step.weights.stable} : ${layer.sideName(canary)} ${step.weights.canary}`);
-  } else if (e.type === 'StateExited' && e.state === 'Prepare') {
-    const t = (e.output as { input?: { target?: Target } }).input?.target;
-    if (t) print(`  direction ${directionText(t)}`);
-  } else if (e.type === 'StateExited' && e.state === 'Evaluate') {
-    const out = e.output as { decision?: { action: string; reason: string } };
-    if (out.decision && out.decision.action !== 'bake') print(`  ${out.decision.action === 'rollback' ? '✗' : '✓'} ${out.decision.reason}`);
-  } else if (e.type === 'StateEntered' && e.state === 'Rollback') {
-    print('⟲ rolling back to the original weights');
-  } else if (e.type === 'SafetyNet') {
-    const out = e.output as { outcome: string; cause: string };
-    print(`⟲ safety net (as the stack's EventBridge rule): ${out.outcome} — ${out.cause}`);
-  } else if (e.type === 'StateRetried') {
-    print(`  ↻ ${e.state} retried after a transient error`);
-  } else if (e.type === 'StateFailed' && e.state !== 'RolledBack' && e.error) {
-    print(`  ✗ ${e.state} failed: ${e.error}`);
-  }
-}
-
-function progressLine(elapsedMs: number, weights: Record<string, number>, metrics: TrafficMetrics, lab: { blueArn: string; greenArn: string }, alarms: LabAlarms): string {
-  const requested = greenShare(weights, lab);
-  const b = metrics.window(lab.blueArn, 2);
-  const g = metrics.window(lab.greenArn, 2);
-  const measured = b.requests + g.requests > 0 ? (g.requests / (b.requests + g.requests)) * 100 : 0;
-  const states = LAB_ALARMS.map((n) => `${n.replace('web-green-', '')} ${alarms.state(n)}`).join(', ');
-  return (
-    `  ${(elapsedMs / 1000).toFixed(1).padStart(5)}s  green ${fmt(requested)}% requested, ${fmt(measured)}% measured │ ` +
-    `last 2s: blue ${b.requests} req ${b.errors5xx} 5xx, green ${g.requests} req ${g.errors5xx} 5xx │ alarms: ${states}`
-  );
-}
-
-function fmt(x: number): string {
-  return x.toFixed(1).padStart(5);
 }

@@ -2,7 +2,8 @@
 // traffic (requested and measured) on a log scale so 1% and 10% steps are visible, 5xx rate per
 // target group, p99 latency per target group; with step, approval, rejection, fault, alarm and
 // rollback markers. Everything is clipped to its panel. Plain SVG text, no dependencies.
-import { greenShare, type LabReport } from './run.ts';
+import { greenShare } from './progress.ts';
+import type { LabReport } from './run.ts';
 import type { TimelinePoint } from './traffic/metrics.ts';
 
 const W = 960;
