@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { canaryShare, weightsFor } from '../lambdas/domain/weights.ts';
-import { createLabAlb, type LabAlb } from '../lab/aws/alb-model.ts';
+import { createLabAlb, type LabAlb } from '../lab/aws/lab-alb.ts';
 import { runLab, type LabReport, type Scenario } from '../lab/run.ts';
 import { runLoad, startLoad, type LoadResult } from '../lab/traffic/loadgen.ts';
 import { percentile } from '../lab/traffic/metrics.ts';

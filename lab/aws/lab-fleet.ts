@@ -3,7 +3,8 @@
 // is the HTTP:80 listener of load balancer web-i, forwarding to target groups blue-i (weight 1) and
 // green-i (weight 0). The first keeps createLabAlb's names (web, blue, green), so its ARNs are the
 // ones every lab run uses. One load balancer per listener: an ALB has at most 50 listeners.
-import { AlbModel, blueGreenForward } from './alb-model.ts';
+import { AlbModel } from './alb-model.ts';
+import { blueGreenForward } from './lab-alb.ts';
 
 export interface LabTarget {
   /** 1-based */

@@ -1,6 +1,7 @@
 // The lab's ALB: load balancer `web` with target groups blue and green (createLabAlb), the weighted
 // HTTP proxy that plays its data plane, and the ELBv2-compatible API over the same model.
-import { createLabAlb, type AlbModel } from '../aws/alb-model.ts';
+import { type AlbModel } from '../aws/alb-model.ts';
+import { createLabAlb } from '../aws/lab-alb.ts';
 import { startElbv2Api } from '../aws/elbv2-api.ts';
 import { startProxy } from '../traffic/proxy.ts';
 import type { LabBackend, LabProvider } from './provider.ts';

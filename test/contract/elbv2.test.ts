@@ -1,7 +1,7 @@
 // The provider contract for ELBv2: a listener of the lab model, read and written through the lab's
 // ELBv2 API with the real SDK client.
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { blueGreenForward, createLabAlb } from '../../lab/aws/alb-model.ts';
+import { blueGreenForward, createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import { setClients } from '../../lambdas/providers/clients.ts';
 import { elbv2 } from '../../lambdas/providers/traffic/elbv2.ts';

@@ -3,7 +3,7 @@
 // handler long before the 30-s poll would: the rollout ends ABORTED by it, at exactly the original
 // weights, without a Rollback state. Bounded: the stop ends the run; the poll would end it at 30 s.
 import { describe, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { runLab } from '../../lab/run.ts';
 
 const { blueArn, greenArn } = createLabAlb();

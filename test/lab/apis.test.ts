@@ -15,7 +15,8 @@ import {
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLabAlb, type ChangeEvent, type LabAlb } from '../../lab/aws/alb-model.ts';
+import { type ChangeEvent } from '../../lab/aws/alb-model.ts';
+import { createLabAlb, type LabAlb } from '../../lab/aws/lab-alb.ts';
 import { startCloudWatchApi } from '../../lab/aws/cloudwatch-api.ts';
 import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import type { LocalServer } from '../../lab/aws/local-server.ts';

@@ -3,7 +3,7 @@
 // bakes keep each run to a few seconds of real time; four runs in all.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { runLab, type LabOptions, type LabReport } from '../../lab/run.ts';
 import { accepts } from './fixtures.ts';
 

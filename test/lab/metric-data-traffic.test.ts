@@ -3,7 +3,7 @@
 // finds exactly what the load generator saw. The metrics clock is ours, so the lab minute closes without waiting.
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { startCloudWatchApi, type CloudWatchApi } from '../../lab/aws/cloudwatch-api.ts';
 import { elbDimensions } from '../../lab/providers/alb.ts';
 import { albMetricData } from '../../lab/traffic/alb-metric-data.ts';

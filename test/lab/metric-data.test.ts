@@ -5,7 +5,7 @@
 import { CloudWatchClient, GetMetricDataCommand, paginateGetMetricData, type GetMetricDataCommandInput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { startCloudWatchApi, type CloudWatchApi } from '../../lab/aws/cloudwatch-api.ts';
 import { elbDimensions } from '../../lab/providers/alb.ts';
 import { albMetricData } from '../../lab/traffic/alb-metric-data.ts';

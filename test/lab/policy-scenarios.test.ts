@@ -2,7 +2,7 @@
 // seconds after the start, then promotes; `capacity` holds before the step its healthy targets cannot
 // carry, then proceeds once the second green target is healthy. Short bakes; two runs.
 import { describe, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { runLab, type LabOptions } from '../../lab/run.ts';
 import { WINDOW_OPENS_AFTER_SECONDS } from '../../lab/policy-scenarios.ts';
 

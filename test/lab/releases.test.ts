@@ -2,7 +2,7 @@
 // then green → blue), a person rejecting at the approval prompt, and usage errors exiting 2.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { runLab, type LabOptions } from '../../lab/run.ts';
 
 const { blueArn, greenArn } = createLabAlb();

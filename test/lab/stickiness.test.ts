@@ -4,7 +4,7 @@
 // the exact original is restored; with "disable-during-rollout" no client is ever pinned to it.
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLabAlb, type LabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb, type LabAlb } from '../../lab/aws/lab-alb.ts';
 import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import type { LocalServer } from '../../lab/aws/local-server.ts';
 import { ClientCookies, runLoad, type LoadResult } from '../../lab/traffic/loadgen.ts';

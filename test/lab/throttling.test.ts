@@ -4,7 +4,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { createLabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb } from '../../lab/aws/lab-alb.ts';
 import { startCloudWatchApi, type AlarmRecord } from '../../lab/aws/cloudwatch-api.ts';
 import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import { CLOUDWATCH_RATES, ELBV2_RATES, TokenBuckets, type ThrottleSpec } from '../../lab/aws/throttle.ts';

@@ -1,7 +1,7 @@
 // The lab's traffic plane over loopback: services, the weighted proxy, its metrics, alarms and the load generator.
 import { ElasticLoadBalancingV2Client, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createLabAlb, type LabAlb } from '../../lab/aws/alb-model.ts';
+import { createLabAlb, type LabAlb } from '../../lab/aws/lab-alb.ts';
 import { startElbv2Api } from '../../lab/aws/elbv2-api.ts';
 import type { LocalServer } from '../../lab/aws/local-server.ts';
 import { LabAlarms } from '../../lab/traffic/alarms.ts';
