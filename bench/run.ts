@@ -3,6 +3,8 @@
 // bench/results/latest.md: the machine, Node, the date and every figure as min / median / max over its
 // repetitions (bench/result.ts), also copied into docs/benchmarks.md between its markers.
 // --quick: each bench's quick subset (BENCH_QUICK=1); --reps N: repetitions (BENCH_REPS=N).
+// Named benches (`npm run bench -- cost`) replace only their own sections of latest.md, and its head
+// says which sections were re-run, when and how; the other sections keep the figures of their run.
 // Asserts nothing: a figure that misses its goal is reported, a bench that crashes is a non-zero exit.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,7 +73,9 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const md = latestMarkdown(ran, { started, quick, reps, subset: chosen.length < BENCHMARKS.length, load: [loadBefore, loadavg()[0]!] });
+  const subset = chosen.length < BENCHMARKS.length;
+  const fresh = latestMarkdown(ran, { started, quick, reps, subset, load: [loadBefore, loadavg()[0]!] });
+  const md = subset && existsSync(LATEST) ? mergeLatest(readFileSync(LATEST, 'utf8'), fresh) : fresh;
   writeFileSync(LATEST, md);
   if (existsSync(BENCHMARKS_DOC)) writeFileSync(BENCHMARKS_DOC, withLatest(readFileSync(BENCHMARKS_DOC, 'utf8'), md));
   console.log(`written: bench/results/latest.md${existsSync(BENCHMARKS_DOC) ? ' (and its copy in docs/benchmarks.md)' : ''}`);
@@ -109,6 +113,26 @@ function latestMarkdown(ran: Ran[], o: { started: Date; quick: boolean; reps: st
     return `${title}\n\n${r.result.setup}\n\n${figureTable(r.result.figures)}${notes ? `\n\n${notes}` : ''}`;
   });
   return `${[head.join('\n'), ...sections].join('\n\n')}\n`;
+}
+
+/**
+ * A subset's results merged into the previous latest.md: each of its sections replaces the one of the
+ * same bench (or is added), the previous head stays, and a line names what was re-run, when, on
+ * what load and with which command.
+ */
+export function mergeLatest(previous: string, fresh: string): string {
+  const split = (md: string) => {
+    const parts = md.split(/^(?=## bench\/)/m);
+    return { head: parts[0]!.trimEnd(), sections: parts.slice(1).map((p) => ({ name: p.slice(0, p.indexOf(' ', 3)), text: p.trimEnd() })) };
+  };
+  const before = split(previous);
+  const after = split(fresh);
+  const sections = before.sections.map((old) => after.sections.find((n) => n.name === old.name) ?? old);
+  for (const added of after.sections) if (!before.sections.some((old) => old.name === added.name)) sections.push(added);
+  const field = (name: string) => after.head.match(new RegExp(`^- ${name}: (.*)$`, 'm'))?.[1] ?? '?';
+  const names = after.sections.map((x) => x.name.replace(/^## /, '')).join(', ');
+  const rerun = `- re-run ${field('date')}: ${names} (\`${field('command')}\`; ${field('machine').replace(/^[^,]*, \d+ cores, /, '')})`;
+  return `${[`${before.head}\n${rerun}`, ...sections.map((x) => x.text)].join('\n\n')}\n`;
 }
 
 /** docs/benchmarks.md with latest.md between its markers (the rest of the page as it was). */

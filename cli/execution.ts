@@ -10,8 +10,8 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { isUndirected, validateRequest, type RolloutInput } from '../lambdas/domain/input.ts';
-import { buildPlan, type Plan } from '../lambdas/domain/plan.ts';
+import { isUndirected, planOf, validateRequest, type RolloutInput } from '../lambdas/domain/input.ts';
+import type { Plan } from '../lambdas/domain/plan.ts';
 import { causeMessage, type RolloutState } from '../lambdas/domain/rollout.ts';
 import { CliError, EXIT } from './io.ts';
 
@@ -114,7 +114,7 @@ export async function describeExecution(sfn: SFNClient, executionArn: string): P
     stoppedAt: d.stopDate,
     rawInput,
     // A targetGroups input has its direction once Prepare's state is in the history (below).
-    ...(checked.ok ? { ...(isUndirected(checked.input.target) ? {} : { input: checked.input as RolloutInput }), plan: buildPlan(checked.input) } : {}),
+    ...(checked.ok ? { ...(isUndirected(checked.input.target) ? {} : { input: checked.input as RolloutInput }), plan: planOf(checked.input) } : {}),
     error: d.error,
     cause: d.cause,
     output: parseJson(d.output),

@@ -1,13 +1,14 @@
 // `plan`: what a rollout will do, from the domain's buildPlan. Needs no AWS; with --read-listener it
 // also reads the forward action and shows every target group's share at each step.
 import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT, isUndirected, type RolloutInput, type RolloutRequest } from '../lambdas/domain/input.ts';
-import { holdSeconds, planShares, type Plan } from '../lambdas/domain/plan.ts';
+import { alarmHoldSeconds, judgeHoldSeconds, planShares, type Plan } from '../lambdas/domain/plan.ts';
+import { judgeSettingsOf } from '../lambdas/domain/judge-input.ts';
 import type { ForwardState } from '../lambdas/domain/rollout.ts';
 import { describeShares, sharesOf } from '../lambdas/domain/shares.ts';
 import { stickinessProblem, stickinessRisk } from '../lambdas/domain/stickiness.ts';
 import { formatSplit } from '../lambdas/domain/weights.ts';
 import { humanSeconds } from '../lambdas/domain/rollout.ts';
-import { providerOf } from '../lambdas/providers/traffic/index.ts';
+import { metricSourceOf, providerOf } from '../lambdas/providers/traffic/index.ts';
 import { columns, roughly, targetLine, weightsLine, whereOf } from './format.ts';
 import { policyJson, policyLines } from './plan-policy.ts';
 import { CliError, EXIT } from './io.ts';
@@ -65,7 +66,8 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
     ...notes.map((n, i) => `  ${i === 0 ? 'layer      ' : '           '}${n}`),
     '',
     `  bake       ${humanSeconds(plan.bakeSeconds)} per step, checked every ${humanSeconds(plan.pollSeconds)} (${plan.pollsPerStep} polls per step)`,
-    `  alarms     ${input.alarms.length ? input.alarms.join(', ') : 'none (only target health and drift are watched)'}${input.alarms.length ? `; INSUFFICIENT_DATA: ${INSUFFICIENT_DATA[input.insufficientData]}${holdSeconds(input) ? `, at most ${humanSeconds(holdSeconds(input))} past the bake, then roll back` : ''}` : ''}`,
+    `  alarms     ${input.alarms.length ? input.alarms.join(', ') : 'none (only target health and drift are watched)'}${input.alarms.length ? `; INSUFFICIENT_DATA: ${INSUFFICIENT_DATA[input.insufficientData]}${alarmHoldSeconds(input) ? `, at most ${humanSeconds(alarmHoldSeconds(input))} past the bake, then roll back` : ''}` : ''}`,
+    `  judge      ${judgeLine(input)}`,
     `  health     the canary needs at least ${input.minHealthyTargets} healthy target${input.minHealthyTargets === 1 ? '' : 's'} before and during every step`,
     `  stickiness ${stickyNow ? `target group stickiness ${stickyNow}; ` : ''}${input.stickiness ? `"${input.stickiness}": ` : ''}${stickinessRisk(input.stickiness)}`,
     `  approvals  ${gates.length ? `before ${gates.join(', ')}: each waits up to ${humanSeconds(input.approvals.timeoutSeconds)}, then ${input.approvals.onTimeout === 'rollback' ? 'rolls back' : 'proceeds'}` : 'none'}`,
@@ -77,6 +79,17 @@ export function renderPlan(input: RolloutRequest, plan: Plan, current?: ForwardS
     `  cost       ${plan.stateTransitions.toLocaleString('en-US')} state transitions, ${plan.historyEvents.toLocaleString('en-US')} history events at most (limit ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')}, refused above ${HISTORY_EVENT_BUDGET.toLocaleString('en-US')}): ≈$${plan.estimatedCostUsd.toFixed(4)} per rollout (Standard workflow, $0.025 per 1,000 transitions)`,
   ];
   return lines;
+}
+
+/** Whether and how the built-in judge (docs/judge.md) decides this rollout. */
+function judgeLine(input: RolloutRequest): string {
+  const settings = judgeSettingsOf(input.judge);
+  if (!settings) return 'off ("judge": "off"): alarms, target health and drift decide';
+  const source = metricSourceOf(input.target);
+  if (!source) return `not run: ${providerOf(input.target).type === 'apigateway' ? 'add target.apiName (the ApiName dimension) for the judge to read the stage\'s metrics' : 'this layer publishes no per-side metrics to compare'}; alarms, target health and drift decide`;
+  const what = `canary vs stable on ${source.namespace} ${Object.values(source.metrics).filter((m) => m !== source.metrics.latencyUnit).join(', ')}, ${humanSeconds(settings.periodSeconds)} periods`;
+  if (settings.mode === 'advisory') return `advisory: ${what}; reports its verdicts, never rolls back or holds`;
+  return `on: ${what}; rolls back on a regression, holds through a shared outage; an open test extends a step by up to ${humanSeconds(settings.maxExtendSeconds)}${judgeHoldSeconds(input) > settings.maxExtendSeconds ? `, then with too few canary requests up to ${humanSeconds(judgeHoldSeconds(input) - settings.maxExtendSeconds)} more (insufficientData "wait")` : ''}`;
 }
 
 export function planJson(input: RolloutRequest, plan: Plan, now: number = Date.now()): Record<string, unknown> {

@@ -15,7 +15,8 @@ import { freeze } from './freeze.ts';
 import { lab } from './lab.ts';
 import { list } from './list.ts';
 import { checkAgainstListener, planJson, renderPlan } from './plan.ts';
-import { buildPlan, planShares } from '../lambdas/domain/plan.ts';
+import { planShares } from '../lambdas/domain/plan.ts';
+import { planOf } from '../lambdas/domain/input.ts';
 import { directedTarget, providerOf, readableTarget } from '../lambdas/providers/traffic/index.ts';
 import { shifterFor } from './live.ts';
 import { start } from './start.ts';
@@ -91,7 +92,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .action(async (file: string | undefined, opts: InputFlags & { readListener?: boolean }, cmd: Command) => {
       const c = contextOf(cmd);
       const { input: request } = await loadInput(file, opts, io.cwd ?? process.cwd());
-      const plan = buildPlan(request);
+      const plan = planOf(request);
       const current = opts.readListener
         ? await shifterFor(c.clients(arnHint(request.target)), readableTarget(request.target)).read().catch((err: unknown) => {
             // ListenerNotFound, TargetGroupNotInForwardAction, …: Prepare would refuse the same way.

@@ -1,7 +1,7 @@
 // `start`: validate locally (the same validateInput Prepare runs), then StartExecution with a
 // readable name; --watch follows it.
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { buildPlan } from '../lambdas/domain/plan.ts';
+import { planOf } from '../lambdas/domain/input.ts';
 import type { Context } from './context.ts';
 import { roughly, targetLine } from './format.ts';
 import { EXECUTION_NAME, executionName, loadInput, type InputFlags } from './input.ts';
@@ -21,7 +21,7 @@ export async function start(ctx: Context, file: string | undefined, flags: Input
   if (!EXECUTION_NAME.test(name)) {
     throw new CliError(`--name ${JSON.stringify(name)}: use 1–80 letters, digits, - or _ (Step Functions execution name)`, EXIT.USAGE);
   }
-  const plan = buildPlan(input);
+  const plan = planOf(input);
   const { sfn } = ctx.clients(stateMachineArn);
   // The input goes as written (file + flags): Prepare applies the defaults, one source of truth.
   const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(raw) }));

@@ -5,9 +5,9 @@
 import * as z from 'zod';
 // The target is the provider's (lambdas/providers/traffic): `target.type` selects the schema. The
 // providers' target schemas are pure zod; this is the one place the domain reaches into that folder.
-import { lookupProvider, PROVIDERS, type Target } from '../providers/traffic/index.ts';
+import { lookupProvider, metricSourceOf, PROVIDERS, type Target } from '../providers/traffic/index.ts';
 import { limitProblems, type ExecutionLimits } from './limits.ts';
-import { DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS } from './plan.ts';
+import { buildPlan, DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS, type Plan } from './plan.ts';
 import { judgeInputProblems, JudgeInputSchema, ResponsesSchema } from './judge-input.ts';
 import { policyFields, windowProblems } from './policy-schema.ts';
 
@@ -169,8 +169,10 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
   // Cross-field rules run on every field that is valid on its own, so one bad field does not hide
   // another problem.
   const target = targetSchema.safeParse(rawTarget);
+  // The judge holds a step only where it runs: on a layer that publishes per-side metrics for this target.
+  const judged = provider && target.success ? metricSourceOf(target.data as Target) !== undefined : undefined;
   problems = problems.concat(
-    crossFieldProblems(validFields(given), numericSteps(given), limits),
+    crossFieldProblems(validFields(given), numericSteps(given), { ...limits, ...(judged === undefined ? {} : { judged }) }),
     stepOrderProblems(given),
     approvalOrderProblems(given),
     windowProblems(given),
@@ -181,6 +183,11 @@ export function validateRequest(raw: unknown, limits: ExecutionLimits = {}): Req
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: capped(problems) };
   return { ok: true, input: parsed.data as RolloutInput };
 }
+/** A valid request's plan, the judge's hold counted only where the judge runs (the layer publishes per-side metrics for the target). */
+export function planOf(request: RolloutRequest): Plan {
+  return buildPlan({ ...request, judged: metricSourceOf(request.target) !== undefined });
+}
+
 function oversizedProblems(raw: Record<string, unknown>): string[] {
   const approvals = raw.approvals as { before?: unknown } | undefined;
   const lists: [string, unknown, string][] = [

@@ -2,7 +2,7 @@
 // machine's execution timeout, judged on the plan's worst case. One rule, used by validateInput
 // (CLI `plan`, Prepare) and by the stack's synth-time schedule checks (infra/validate.ts).
 import type { RolloutInput } from './input.ts';
-import { historyEvents, holdSeconds, postPromotionPolls, windowHolds, HOLD_EVENTS_PER_CLOSURE, worstPollsPerStep } from './plan.ts';
+import { historyEvents, holdSeconds, judgeHoldSeconds, postPromotionPolls, windowHolds, HOLD_EVENTS_PER_CLOSURE, worstPollsPerStep, type Judged } from './plan.ts';
 import { humanSeconds } from './rollout.ts';
 
 /** Step Functions' hard limit on events in one execution's history. */
@@ -14,12 +14,12 @@ export const HISTORY_EVENT_LIMIT = 25_000;
 export const HISTORY_EVENT_BUDGET = HISTORY_EVENT_LIMIT * 0.8;
 
 /** What `limitProblems` needs to know about the deployed state machine. */
-export interface ExecutionLimits {
+export interface ExecutionLimits extends Judged {
   /** The state machine's TimeoutSeconds; unknown offline (CLI `plan`), so not checked then. */
   executionTimeoutSeconds?: number;
 }
 
-type Limited = Pick<RolloutInput, 'steps' | 'bakeSeconds' | 'pollSeconds' | 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds' | 'approvals' | 'postPromotionSeconds'>;
+type Limited = Pick<RolloutInput, 'steps' | 'bakeSeconds' | 'pollSeconds' | 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds' | 'approvals' | 'postPromotionSeconds' | 'judge'> & Judged;
 
 /** The longest a rollout can run: every step baking and holding to its bound, every approval to its timeout. */
 export function worstCaseSeconds(input: Limited): number {
@@ -27,20 +27,21 @@ export function worstCaseSeconds(input: Limited): number {
 }
 
 /** Every way this plan could outgrow its execution (empty when it fits). */
-export function limitProblems(input: RolloutInput, limits: ExecutionLimits = {}): string[] {
+export function limitProblems(given: RolloutInput, limits: ExecutionLimits = {}): string[] {
+  const input = limits.judged === undefined ? given : { ...given, judged: limits.judged };
   const problems: string[] = [];
   const polls = worstPollsPerStep(input);
-  const hold = holdSeconds(input);
+  const holding = holdText(input);
   const events = historyEvents(input);
   if (events > HISTORY_EVENT_BUDGET) {
     const minPoll = smallestPollWithinBudget(input);
     problems.push(
       `pollSeconds = ${input.pollSeconds}: this plan needs up to ${n(events)} Step Functions history events ` +
-        `(${input.steps.length} steps × ${polls} polls${hold ? `, counting up to ${humanSeconds(hold)} of INSUFFICIENT_DATA hold per step` : ''}` +
+        `(${input.steps.length} steps × ${polls} polls${holding}` +
         `${windowHolds(input) ? `, ${windowHolds(input)} holds outside the windows × ${n(HOLD_EVENTS_PER_CLOSURE)}` : ''}), ` +
         `over ${n(HISTORY_EVENT_BUDGET)} (80% of the ${n(HISTORY_EVENT_LIMIT)}-event limit, the rest kept for retries); ` +
         (minPoll !== undefined ? `raise pollSeconds to at least ${minPoll}, or ` : '') +
-        `shorten bakeSeconds${hold ? ' or insufficientDataWaitSeconds' : ''}, or use fewer steps`,
+        `shorten ${shorten(input)}, or use fewer steps`,
     );
   }
   const timeout = limits.executionTimeoutSeconds;
@@ -50,13 +51,30 @@ export function limitProblems(input: RolloutInput, limits: ExecutionLimits = {})
       const gates = approvalGates(input);
       problems.push(
         `input: this rollout may take up to ${humanSeconds(needs)} (${input.steps.length} steps × ${polls} polls of ${humanSeconds(input.pollSeconds)}` +
-          `${hold ? `, counting up to ${humanSeconds(hold)} of INSUFFICIENT_DATA hold per step` : ''}` +
+          `${holding}` +
           `${gates > 0 ? `, + ${gates} approval${gates > 1 ? 's' : ''} of up to ${humanSeconds(input.approvals.timeoutSeconds)}` : ''}), ` +
           `longer than the state machine's execution timeout of ${humanSeconds(timeout)}; raise the stack's executionTimeout or shorten the plan`,
       );
     }
   }
   return problems;
+}
+
+/** `, counting up to 1h of INSUFFICIENT_DATA hold per step`, `…5m of the judge's extension per step`, or both: `…65m per step past the bake (…)`. */
+function holdText(input: Limited): string {
+  const hold = holdSeconds(input);
+  const extension = judgeHoldSeconds({ ...input, insufficientData: 'fail' });
+  if (!hold) return '';
+  if (!extension) return `, counting up to ${humanSeconds(hold)} of INSUFFICIENT_DATA hold per step`;
+  if (hold === extension) return `, counting up to ${humanSeconds(hold)} of the judge's extension per step`;
+  return `, counting up to ${humanSeconds(hold)} per step past the bake (the judge's extension ${humanSeconds(extension)} + INSUFFICIENT_DATA hold ${humanSeconds(hold - extension)})`;
+}
+
+/** What to shorten: `bakeSeconds`, `bakeSeconds or judge.maxExtendSeconds`, `bakeSeconds, insufficientDataWaitSeconds or judge.maxExtendSeconds`. */
+function shorten(input: Limited): string {
+  const extension = judgeHoldSeconds({ ...input, insufficientData: 'fail' });
+  const fields = ['bakeSeconds', ...(holdSeconds(input) > extension ? ['insufficientDataWaitSeconds'] : []), ...(extension ? ['judge.maxExtendSeconds'] : [])];
+  return fields.length > 1 ? `${fields.slice(0, -1).join(', ')} or ${fields.at(-1)}` : fields[0]!;
 }
 
 function approvalGates(input: Pick<Limited, 'steps' | 'approvals'>): number {

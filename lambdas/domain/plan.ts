@@ -1,5 +1,6 @@
 // The plan: what a rollout will do, step by step, and what it costs in Step Functions terms.
 import type { RolloutInput } from './input.ts';
+import { JUDGE_DEFAULTS } from './judge.ts';
 import type { NotRepresentable, StepWeights } from './shares.ts';
 import { weightsFor, type PairWeights } from './weights.ts';
 
@@ -32,8 +33,16 @@ export const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
 // TaskSubmitted).
 const EVENTS = { lambdaTask: 5, tokenTask: 6, wait: 2, choice: 2, terminal: 2, execution: 2 } as const;
 
-/** A plan does not depend on which target group is the canary (targetGroups inputs plan the same way). */
-type PlanInput = Omit<RolloutInput, 'target'>;
+/**
+ * A plan does not depend on which target group is the canary (targetGroups inputs plan the same way).
+ * `judged: false` when the target's layer publishes no per-side metrics, so the judge never runs and
+ * never holds a step (providers' `metricSourceOf`); absent, the judge's hold is counted.
+ */
+type PlanInput = Omit<RolloutInput, 'target'> & Judged;
+/** Whether the judge runs for this target (see PlanInput); absent = it may. */
+export interface Judged {
+  judged?: boolean;
+}
 
 export function buildPlan(input: PlanInput): Plan {
   const steps = input.steps.map((percent, index) => ({
@@ -60,14 +69,33 @@ export function buildPlan(input: PlanInput): Plan {
 /** How long a step may hold past bakeSeconds while an alarm has INSUFFICIENT_DATA, unless the input says. */
 export const DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS = 1800;
 
-/** The longest a step may hold past bakeSeconds for INSUFFICIENT_DATA (0 when it cannot hold at all). */
-export function holdSeconds(input: Pick<RolloutInput, 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds'>): number {
+type Holding = Pick<RolloutInput, 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds' | 'judge'> & Judged;
+
+/** How long an alarm with INSUFFICIENT_DATA may hold a step past bakeSeconds (0: it cannot hold). */
+export function alarmHoldSeconds(input: Pick<Holding, 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds'>): number {
   if (input.insufficientData !== 'wait' || input.alarms.length === 0) return 0;
   return input.insufficientDataWaitSeconds ?? DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS;
 }
 
-/** Evaluations of the longest step: baking, then holding to the insufficientData "wait" bound. */
-export function worstPollsPerStep(input: Pick<RolloutInput, 'bakeSeconds' | 'pollSeconds' | 'alarms' | 'insufficientData' | 'insufficientDataWaitSeconds'>): number {
+/**
+ * How long the judge may hold a step past bakeSeconds (checks/judge.ts): an open test or a shared
+ * outage extends the bake up to maxExtendSeconds, then, with insufficientData "wait", up to
+ * insufficientDataWaitSeconds more. 0 when the judge is off, advisory (never holds) or not run.
+ */
+export function judgeHoldSeconds(input: Pick<Holding, 'judge' | 'insufficientData' | 'insufficientDataWaitSeconds' | 'judged'>): number {
+  const judge = input.judge;
+  if (judge === 'off' || judge?.mode === 'advisory' || input.judged === false) return 0;
+  const wait = input.insufficientData === 'wait' ? (input.insufficientDataWaitSeconds ?? DEFAULT_INSUFFICIENT_DATA_WAIT_SECONDS) : 0;
+  return (judge?.maxExtendSeconds ?? JUDGE_DEFAULTS.maxExtendSeconds) + wait;
+}
+
+/** The longest a step may hold past bakeSeconds: the longer of the alarms' and the judge's holds (both run at once). */
+export function holdSeconds(input: Holding): number {
+  return Math.max(alarmHoldSeconds(input), judgeHoldSeconds(input));
+}
+
+/** Evaluations of the longest step: baking, then holding to the longest hold (holdSeconds). */
+export function worstPollsPerStep(input: Pick<RolloutInput, 'bakeSeconds' | 'pollSeconds'> & Holding): number {
   return Math.ceil((input.bakeSeconds + holdSeconds(input)) / input.pollSeconds);
 }
 

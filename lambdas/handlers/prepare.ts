@@ -2,8 +2,8 @@
 // run the pre-flight checks. Anything wrong fails here, before any traffic moves.
 import { alarmsPreflightVerdict } from '../domain/checks/alarms.ts';
 import { canaryHealthVerdict } from '../domain/checks/canary-health.ts';
-import { validateRequest } from '../domain/input.ts';
-import { buildPlan, planShares } from '../domain/plan.ts';
+import { planOf, validateRequest } from '../domain/input.ts';
+import { planShares } from '../domain/plan.ts';
 import { windowTimeoutProblem } from '../domain/policy.ts';
 import { nextStep, type RolloutState } from '../domain/rollout.ts';
 import { stickinessProblem } from '../domain/stickiness.ts';
@@ -34,7 +34,7 @@ export async function handler(event: PrepareEvent): Promise<RolloutState> {
   // Steps held for the windows must still finish before the execution times out (docs/policy.md).
   const late = windowTimeoutProblem(request, now().getTime(), executionLimit);
   if (late) throw new InvalidInput([late]);
-  const plan = buildPlan(request);
+  const plan = planOf(request);
   const layer = provider(request.target);
   const lockKey = layer.lockKey(request.target);
   const db = store();

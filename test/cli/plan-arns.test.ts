@@ -34,3 +34,40 @@ describe('plan: the insufficientData "wait" hold is bounded and shown', () => {
     }
   });
 });
+
+describe('plan: the judge line says whether and how the judge decides, and its hold is counted', () => {
+  async function planOf(over: (input: Record<string, unknown>) => Record<string, unknown>): Promise<{ judge: string; events: number }> {
+    const h = harness();
+    expect(await h.run('plan', 'rollout.json', '--json')).toBe(0);
+    const base = JSON.parse(h.stdout()) as { input: Record<string, unknown> };
+    const dir = mkdtempSync(join(tmpdir(), 'cs-plan-'));
+    try {
+      const file = join(dir, 'input.json');
+      writeFileSync(file, JSON.stringify(over(base.input)));
+      const text = harness();
+      expect(await text.run('plan', file)).toBe(0);
+      const json = harness();
+      expect(await json.run('plan', file, '--json')).toBe(0);
+      const judge = text.stdout().split('\n').find((l) => l.startsWith('  judge '));
+      return { judge: judge?.replace(/^\s+judge\s+/, '') ?? '(no judge line)', events: (JSON.parse(json.stdout()) as { plan: { historyEvents: number } }).plan.historyEvents };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const target = (i: Record<string, unknown>) => i.target as Record<string, string>;
+
+  it('on by default (ALB), advisory, off, and not run on an NLB: only an enforcing judge adds its extension to the events', async () => {
+    const on = await planOf((i) => i);
+    expect(on.judge).toMatch(/^on: canary vs stable on AWS\/ApplicationELB RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime, 1m periods; .* extends a step by up to 5m$/);
+    const advisory = await planOf((i) => ({ ...i, judge: { mode: 'advisory' } }));
+    expect(advisory.judge).toMatch(/^advisory: .*never rolls back or holds$/);
+    const off = await planOf((i) => ({ ...i, judge: 'off' }));
+    expect(off.judge).toBe('off ("judge": "off"): alarms, target health and drift decide');
+    const nlb = await planOf((i) => ({ ...i, target: { ...target(i), listenerArn: target(i).listenerArn!.replace('listener/app/', 'listener/net/') } }));
+    expect(nlb.judge).toBe('not run: this layer publishes no per-side metrics to compare; alarms, target health and drift decide');
+    // 5 steps × maxExtendSeconds 300 / pollSeconds 30 = 50 more polls of 9 events.
+    expect(on.events - off.events).toBe(50 * 9);
+    expect(advisory.events).toBe(off.events);
+    expect(nlb.events).toBe(off.events);
+  });
+});

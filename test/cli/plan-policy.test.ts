@@ -13,7 +13,7 @@ describe('plan: rollout policy', () => {
     expect(lines.filter((l) => /^ {2}(windows|schedule|freeze|capacity|after 100%)/.test(l))).toEqual([
       "  windows    MON,TUE,WED,THU,FRI 10:00–17:00 Asia/Tokyo; blackouts 2026-12-24, 2026-12-29/2027-01-03 (days in each window's time zone)",
       '  schedule   if started now (2026-11-22 10:22:00Z), at the earliest: 1% 2026-11-23 01:00:00Z (waits for the window), 10% 2026-11-23 01:10:00Z, 20% 2026-11-23 01:20:00Z, 50% 2026-11-23 01:30:00Z, 100% 2026-11-23 01:40:00Z; promoted 2026-11-23 02:05:00Z',
-      '  freeze     canary-switch freeze on holds every rollout at its step; this plan leaves room for 55h of freeze or capacity hold (276 events an hour)',
+      '  freeze     canary-switch freeze on holds every rollout at its step; this plan leaves room for 54h of freeze or capacity hold (276 events an hour)',
       '  capacity   before each step the canary needs ceil(share × stable healthy × 1) healthy targets, else it holds',
       '  after 100% watched 15m more with the old group at weight 0; an alarm restores the original, then it is promoted',
     ]);

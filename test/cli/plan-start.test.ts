@@ -23,13 +23,14 @@ describe('plan', () => {
 
         bake       10m per step, checked every 30s (20 polls per step)
         alarms     web-green-5xx, web-green-p99; INSUFFICIENT_DATA: roll back
+        judge      on: canary vs stable on AWS/ApplicationELB RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime, 1m periods; rolls back on a regression, holds through a shared outage; an open test extends a step by up to 5m
         health     the canary needs at least 1 healthy target before and during every step
         stickiness refused at Prepare if the forward action has target group stickiness on (set "stickiness")
         approvals  before 50%, 100%: each waits up to 1h, then rolls back
         ETA        50m of baking, plus up to 2h waiting for approvals
         states     Prepare, then per step: [RequestApproval →] Shift → 20 × (Bake → Evaluate → Decide), then Finalize → Promoted
                    any failure or alarm → Rollback to the recorded original → RolledBack
-        cost       315 state transitions, 961 history events at most (limit 25,000, refused above 20,000): ≈$0.0079 per rollout (Standard workflow, $0.025 per 1,000 transitions)
+        cost       315 state transitions, 1,411 history events at most (limit 25,000, refused above 20,000): ≈$0.0079 per rollout (Standard workflow, $0.025 per 1,000 transitions)
       "
     `);
     expect(h.stderr()).toBe('');
@@ -50,7 +51,7 @@ describe('plan', () => {
         "bakeSeconds": 300,
         "estimatedCostUsd": 0.001,
         "estimatedSeconds": 600,
-        "historyEvents": 130,
+        "historyEvents": 220,
         "pollSeconds": 60,
         "pollsPerStep": 5,
         "stateTransitions": 39,

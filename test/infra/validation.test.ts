@@ -64,7 +64,7 @@ describe('schedule input', () => {
   });
 
   it('a plan longer than the execution timeout fails synth with both durations', () => {
-    const long = validInput({ steps: [50, 100], bakeSeconds: 3600, pollSeconds: 60, approvals: { before: [100], timeoutSeconds: 7200 } });
+    const long = validInput({ steps: [50, 100], bakeSeconds: 3600, pollSeconds: 60, approvals: { before: [100], timeoutSeconds: 7200 }, judge: 'off' });
     const message = synthError({ ...schedule(long), slack: SLACK, executionTimeout: Duration.hours(3) });
     expect(message).toContain('schedule "nightly": input: this rollout may take up to 4h (2 steps × 60 polls of 1m, + 1 approval of up to 2h), longer than the state machine\'s execution timeout of 3h; raise the stack\'s executionTimeout or shorten the plan');
     expect(synthError({ ...schedule(long), slack: SLACK, executionTimeout: Duration.hours(4) })).toBeUndefined();

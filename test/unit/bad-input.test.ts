@@ -120,7 +120,7 @@ describe('ARNs of one target agree', () => {
 
 describe('plans that outgrow the execution', () => {
   it('refused when longer than the execution timeout, with the numbers', () => {
-    const raw = { target, steps: [10, 50, 100], bakeSeconds: 3600, pollSeconds: 60, approvals: { before: [50, 100], timeoutSeconds: 3600 } };
+    const raw = { target, steps: [10, 50, 100], bakeSeconds: 3600, pollSeconds: 60, approvals: { before: [50, 100], timeoutSeconds: 3600 }, judge: 'off' };
     expect(validateInput(raw, { executionTimeoutSeconds: 5 * 3600 }).ok).toBe(true);
     expect(problemsOf(raw, { executionTimeoutSeconds: 5 * 3600 - 1 })).toEqual([
       "input: this rollout may take up to 5h (3 steps × 60 polls of 1m, + 2 approvals of up to 1h), longer than the state machine's execution timeout of 17999s; " +
@@ -133,8 +133,53 @@ describe('plans that outgrow the execution', () => {
   });
 });
 
+describe("the judge's hold is counted where the judge runs", () => {
+  const alb = { target, steps: [10, 50, 100], bakeSeconds: 600, pollSeconds: 60 };
+  const nlb = { ...alb, target: { ...target, listenerArn: LISTENER.replace('listener/app/', 'listener/net/') } };
+  const fits = (raw: object, seconds: number) => validateInput(raw, { executionTimeoutSeconds: seconds }).ok;
+
+  it('on (the default): each step may run maxExtendSeconds (300) past the bake', () => {
+    expect(fits(alb, 3 * 900)).toBe(true);
+    expect(problemsOf(alb, { executionTimeoutSeconds: 3 * 900 - 1 })).toEqual([
+      "input: this rollout may take up to 45m (3 steps × 15 polls of 1m, counting up to 5m of the judge's extension per step), " +
+        "longer than the state machine's execution timeout of 2699s; raise the stack's executionTimeout or shorten the plan",
+    ]);
+    expect(fits({ ...alb, judge: { maxExtendSeconds: 120 } }, 3 * 720)).toBe(true);
+    expect(fits({ ...alb, judge: { maxExtendSeconds: 120 } }, 3 * 720 - 1)).toBe(false);
+  });
+
+  it('with insufficientData "wait", the judge may hold insufficientDataWaitSeconds more, with or without alarms', () => {
+    const raw = { ...alb, insufficientData: 'wait', insufficientDataWaitSeconds: 600 };
+    expect(fits(raw, 3 * 1500)).toBe(true);
+    expect(fits(raw, 3 * 1500 - 1)).toBe(false);
+    const r = validateInput(raw);
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(worstCaseSeconds(r.input)).toBe(3 * 1500);
+  });
+
+  it('advisory or off: it never holds, nothing is added', () => {
+    expect(fits({ ...alb, judge: { mode: 'advisory' }, insufficientData: 'wait' }, 3 * 600)).toBe(true);
+    expect(fits({ ...alb, judge: 'off' }, 3 * 600)).toBe(true);
+  });
+
+  it('not on a layer without per-side metrics (an NLB): nothing is added', () => {
+    expect(fits(nlb, 3 * 600)).toBe(true);
+  });
+
+  it('a plan over the history budget names judge.maxExtendSeconds among the fixes', () => {
+    const raw = { target, bakeSeconds: 600, pollSeconds: 5, insufficientData: 'wait', insufficientDataWaitSeconds: 3600 };
+    // 5 steps × (600 + 300 + 3600) / 5 = 900 polls: 5 × (2 + 5 + 900 × 9) + 14 events.
+    expect(problemsOf(raw)).toEqual([
+      "pollSeconds = 5: this plan needs up to 40,549 Step Functions history events (5 steps × 900 polls, counting up to 65m per step past the bake (the judge's extension 5m + INSUFFICIENT_DATA hold 1h)), " +
+        'over 20,000 (80% of the 25,000-event limit, the rest kept for retries); raise pollSeconds to at least 11, or shorten bakeSeconds, insufficientDataWaitSeconds or judge.maxExtendSeconds, or use fewer steps',
+    ]);
+    expect(validateInput({ ...raw, judge: { maxExtendSeconds: 0 }, pollSeconds: 10 }).ok).toBe(true);
+  });
+});
+
 describe('insufficientData "wait" is bounded', () => {
-  const waiting = { target, alarms: ['web-green-5xx'], insufficientData: 'wait' as const };
+  // The judge off: these are the alarms' hold alone (the judge's is below).
+  const waiting = { target, alarms: ['web-green-5xx'], insufficientData: 'wait' as const, judge: 'off' as const };
 
   it('the hold counts in the worst-case time and events (default 1800 s per step)', () => {
     const r = validateInput(waiting);
@@ -146,7 +191,7 @@ describe('insufficientData "wait" is bounded', () => {
   });
 
   it('no alarms, no hold: nothing is added', () => {
-    const r = validateInput({ target, insufficientData: 'wait' });
+    const r = validateInput({ target, insufficientData: 'wait', judge: 'off' });
     expect(r.ok && worstCaseSeconds(r.input)).toBe(5 * 600);
   });
 

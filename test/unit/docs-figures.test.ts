@@ -2,7 +2,7 @@
 // bench` last wrote) verbatim, and no other page types a measured figure by hand.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BEGIN, END, LATEST, withLatest } from '../../bench/run.ts';
+import { BEGIN, END, LATEST, mergeLatest, withLatest } from '../../bench/run.ts';
 import { markdownFiles, prose, readDoc } from '../support/docs.ts';
 
 /** A measurement word and a number with a unit on one line: what a bench prints, typed by hand. */
@@ -38,5 +38,23 @@ describe('figures in the docs', () => {
       .map((line, i) => ({ line: i + 1, text: line }))
       .filter(({ text }) => MEASURED.test(text) || NAMED.test(text) || SHAPES.some((re) => re.test(text)));
     expect(found, 'point at docs/benchmarks.md instead, or add the figure to a bench').toEqual([]);
+  });
+});
+
+describe('npm run bench -- <name>: a re-run of some benches', () => {
+  const head = (date: string, command: string) => `# Benchmark results\n\n- date: ${date}\n- machine: CPU, 2 cores, 1-minute load average 0.1 at the start and 0.2 at the end (…)\n- Node: v20\n- command: ${command}\n- mode: full`;
+  const full = `${head('2026-01-01', 'npm run bench')}\n\n## bench/lab.ts (10 s)\n\nlab figures\n\n## bench/cost.ts (1 s)\n\nold cost\n`;
+  const cost = `${head('2026-02-02', 'npm run bench cost')}\n\n## bench/cost.ts (2 s)\n\nnew cost\n`;
+
+  it('replaces only its own sections, keeps the others and says what was re-run, when and on what load', () => {
+    expect(mergeLatest(full, cost)).toBe(
+      `${head('2026-01-01', 'npm run bench')}\n- re-run 2026-02-02: bench/cost.ts (\`npm run bench cost\`; 1-minute load average 0.1 at the start and 0.2 at the end (…))\n\n## bench/lab.ts (10 s)\n\nlab figures\n\n## bench/cost.ts (2 s)\n\nnew cost\n`,
+    );
+  });
+
+  it('adds a bench the previous results did not have, at the end', () => {
+    const merged = mergeLatest(`${head('2026-01-01', 'npm run bench')}\n\n## bench/lab.ts (10 s)\n\nlab figures\n`, cost);
+    expect(merged.indexOf('## bench/lab.ts')).toBeLessThan(merged.indexOf('## bench/cost.ts (2 s)'));
+    expect(merged).toContain('new cost');
   });
 });

@@ -218,8 +218,8 @@ describe('validateInput: Step Functions history-event limit', () => {
   it('refuses a plan over 80% of 25,000 events with the numbers and the smallest poll that fits', () => {
     const problem = onlyProblem({ target, bakeSeconds: 3600, pollSeconds: 1 });
     expect(problem).toBe(
-      'pollSeconds = 1: this plan needs up to 162,049 Step Functions history events (5 steps × 3600 polls), over 20,000 (80% of the 25,000-event limit, the rest kept for retries); ' +
-        'raise pollSeconds to at least 9, or shorten bakeSeconds, or use fewer steps',
+      "pollSeconds = 1: this plan needs up to 175,549 Step Functions history events (5 steps × 3900 polls, counting up to 5m of the judge's extension per step), over 20,000 (80% of the 25,000-event limit, the rest kept for retries); " +
+        'raise pollSeconds to at least 9, or shorten bakeSeconds or judge.maxExtendSeconds, or use fewer steps',
     );
     // The suggested poll really is the smallest that fits.
     const at = (pollSeconds: number) => buildPlan((validateInput({ target, bakeSeconds: 3600, pollSeconds }) as { ok: true; input: never }).input).historyEvents;

@@ -35,11 +35,14 @@ describe('buildPlan', () => {
       estimatedSeconds: 3000,
       // Prepare + 5 × (gate, shift, 20 × (bake, evaluate, decide)) + Finalize + Promoted
       stateTransitions: 1 + 5 * (2 + 20 * 3) + 2,
-      // start/end 2, Prepare 5, 5 × (gate 2 + shift 5 + 20 × (wait 2 + evaluate 5 + choice 2)), Finalize 5, Succeed 2
-      historyEvents: 2 + 5 + 5 * (2 + 5 + 20 * 9) + 5 + 2,
+      // start/end 2, Prepare 5, 5 × (gate 2 + shift 5 + (20 bake polls + 10 polls the judge may extend the
+      // bake by, maxExtendSeconds 300 s) × (wait 2 + evaluate 5 + choice 2)), Finalize 5, Succeed 2
+      historyEvents: 2 + 5 + 5 * (2 + 5 + (20 + 10) * 9) + 5 + 2,
     });
     expect(plan.stateTransitions).toBe(313);
-    expect(plan.historyEvents).toBe(949);
+    expect(plan.historyEvents).toBe(1399);
+    expect(buildPlan(input({ judge: 'off' })).historyEvents).toBe(949);
+    expect(buildPlan({ ...input(), judged: false }).historyEvents).toBe(949);
     expect(plan.estimatedCostUsd).toBe(0.0078);
   });
 
@@ -112,14 +115,14 @@ describe('plan estimates: properties', () => {
 
 describe('refusal over the history limit', () => {
   it('the largest plan within the budget (80% of 25,000) is accepted and the next poll down is refused', () => {
-    // 5 steps × 1 hour: poll 9 s needs 18,049 events, poll 8 s needs 20,299 (over 20,000).
+    // 5 steps × (1 hour + the judge's 5 min): poll 9 s needs 19,579 events, poll 8 s needs 22,009 (over 20,000).
     const fits = input({ bakeSeconds: 3600, pollSeconds: 9 });
-    expect(buildPlan(fits).historyEvents).toBe(18_049);
+    expect(buildPlan(fits).historyEvents).toBe(19_579);
     const r = validateInput({ target, bakeSeconds: 3600, pollSeconds: 8 });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.problems).toEqual([
-      'pollSeconds = 8: this plan needs up to 20,299 Step Functions history events (5 steps × 450 polls), over 20,000 (80% of the 25,000-event limit, the rest kept for retries); ' +
-        'raise pollSeconds to at least 9, or shorten bakeSeconds, or use fewer steps',
+      "pollSeconds = 8: this plan needs up to 22,009 Step Functions history events (5 steps × 488 polls, counting up to 5m of the judge's extension per step), over 20,000 (80% of the 25,000-event limit, the rest kept for retries); " +
+        'raise pollSeconds to at least 9, or shorten bakeSeconds or judge.maxExtendSeconds, or use fewer steps',
     ]);
   });
 

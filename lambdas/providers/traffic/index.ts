@@ -4,7 +4,7 @@ import { apiGatewayProvider } from './apigateway.ts';
 import { cloudFrontProvider } from './cloudfront.ts';
 import { elbv2 } from './elbv2.ts';
 import { route53 } from './route53.ts';
-import type { TrafficProvider } from './provider.ts';
+import type { MetricSource, TrafficProvider } from './provider.ts';
 
 export const PROVIDERS: readonly TrafficProvider<any>[] = [
   elbv2,
@@ -57,6 +57,11 @@ export function targetLabel(target: Target): string {
 export function readableTarget(target: Target): Target {
   const p = providerOf(target);
   return p.undirected?.is(target) ? p.undirected.readable(target) : target;
+}
+
+/** Where the judge reads this target's metrics (any form: undirected reads the sides in input order), or undefined: its layer publishes none for it. */
+export function metricSourceOf(target: Target): MetricSource | undefined {
+  return providerOf(target).metrics?.(readableTarget(target));
 }
 
 /** The target with a direction: unchanged when it has one, else decided from the live weights. */
