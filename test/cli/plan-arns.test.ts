@@ -17,43 +17,37 @@ describe('plan: contradicting ARNs', () => {
   });
 });
 
+/** `plan` (text and --json) of rollout.json as --json validates it, changed by `over`. */
+async function planOf(over: (input: Record<string, unknown>) => Record<string, unknown>): Promise<{ text: string; judge: string; events: number }> {
+  const h = harness();
+  expect(await h.run('plan', 'rollout.json', '--json')).toBe(0);
+  const base = JSON.parse(h.stdout()) as { input: Record<string, unknown> };
+  const dir = mkdtempSync(join(tmpdir(), 'cs-plan-'));
+  try {
+    const file = join(dir, 'input.json');
+    writeFileSync(file, JSON.stringify(over(base.input)));
+    const text = harness();
+    expect(await text.run('plan', file)).toBe(0);
+    const json = harness();
+    expect(await json.run('plan', file, '--json')).toBe(0);
+    const judge = text.stdout().split('\n').find((l) => l.startsWith('  judge '));
+    return { text: text.stdout(), judge: judge?.replace(/^\s+judge\s+/, '') ?? '(no judge line)', events: (JSON.parse(json.stdout()) as { plan: { historyEvents: number } }).plan.historyEvents };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('plan: the insufficientData "wait" hold is bounded and shown', () => {
   it('prints the bound and counts it in the history events', async () => {
-    const h = harness();
-    expect(await h.run('plan', 'rollout.json', '--json')).toBe(0);
-    const base = JSON.parse(h.stdout()) as { input: Record<string, unknown> };
-    const dir = mkdtempSync(join(tmpdir(), 'cs-plan-'));
-    try {
-      const file = join(dir, 'wait.json');
-      writeFileSync(file, JSON.stringify({ ...base.input, insufficientData: 'wait', insufficientDataWaitSeconds: 900 }));
-      const w = harness();
-      expect(await w.run('plan', file)).toBe(0);
-      expect(w.stdout()).toContain('INSUFFICIENT_DATA: hold the step until there is data, at most 15m past the bake, then roll back');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const wait = await planOf((i) => ({ ...i, insufficientData: 'wait', insufficientDataWaitSeconds: 900, judge: 'off' }));
+    expect(wait.text).toContain('INSUFFICIENT_DATA: hold the step until there is data, at most 15m past the bake, then roll back');
+    const fail = await planOf((i) => ({ ...i, judge: 'off' }));
+    // 5 steps × 900 s / pollSeconds 30 = 150 more polls of 9 events.
+    expect(wait.events - fail.events).toBe(150 * 9);
   });
 });
 
 describe('plan: the judge line says whether and how the judge decides, and its hold is counted', () => {
-  async function planOf(over: (input: Record<string, unknown>) => Record<string, unknown>): Promise<{ judge: string; events: number }> {
-    const h = harness();
-    expect(await h.run('plan', 'rollout.json', '--json')).toBe(0);
-    const base = JSON.parse(h.stdout()) as { input: Record<string, unknown> };
-    const dir = mkdtempSync(join(tmpdir(), 'cs-plan-'));
-    try {
-      const file = join(dir, 'input.json');
-      writeFileSync(file, JSON.stringify(over(base.input)));
-      const text = harness();
-      expect(await text.run('plan', file)).toBe(0);
-      const json = harness();
-      expect(await json.run('plan', file, '--json')).toBe(0);
-      const judge = text.stdout().split('\n').find((l) => l.startsWith('  judge '));
-      return { judge: judge?.replace(/^\s+judge\s+/, '') ?? '(no judge line)', events: (JSON.parse(json.stdout()) as { plan: { historyEvents: number } }).plan.historyEvents };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
   const target = (i: Record<string, unknown>) => i.target as Record<string, string>;
 
   it('on by default (ALB), advisory, off, and not run on an NLB: only an enforcing judge adds its extension to the events', async () => {
