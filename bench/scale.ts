@@ -18,6 +18,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { labJudgeSettings } from '../lab/judge-scenario.ts';
+import { DEFAULT_LAB_MINUTE_SECONDS } from '../lab/traffic/alb-metric-data.ts';
 import { forwardWeights } from '../lab/traffic/proxy.ts';
 import { startServe, type Served } from '../lab/serve.ts';
 import { tokenBuckets } from '../lab/serve-limits.ts';
@@ -70,6 +72,9 @@ async function scenario(n: number): Promise<Result> {
           // The bench measures API use under throttling, not detection: an empty 1-s alarm period at a
           // few requests a second is no reason to stop.
           insufficientData: 'ignore',
+          // The judge on, in lab minutes as serve mode's example runs it (its GetMetricData calls are part of the
+          // API use measured); its real defaults wait for 60-s periods and would hold a 10-s bake for minutes.
+          judge: labJudgeSettings('healthy', DEFAULT_LAB_MINUTE_SECONDS, ROLLOUT.bakeSeconds),
         };
         const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: e.stateMachineArn, name: `scale-${n}-${t.index}`, input: JSON.stringify(input) }));
         return out.executionArn ?? '';

@@ -239,7 +239,9 @@ describe('validateInput: Step Functions history-event limit', () => {
           const steps = Array.from({ length: stepCount }, (_, i) => Math.round(((i + 1) * 1000) / stepCount) / 10);
           const r = validateInput({ target, steps, bakeSeconds, pollSeconds });
           const valid = validateInput({ target, steps, bakeSeconds, pollSeconds: bakeSeconds });
-          if (!valid.ok) throw new Error(valid.problems.join('; '));
+          // Polling as rarely as the bake allows still over the budget (the judge's 300-s extension on
+          // a tiny bake): then no poll fits, and the given one is refused too.
+          if (!valid.ok) return void expect(r.ok).toBe(false);
           const events = buildPlan({ ...valid.input, pollSeconds }).historyEvents;
           expect(r.ok).toBe(events <= HISTORY_EVENT_BUDGET);
           if (!r.ok) {
