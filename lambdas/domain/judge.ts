@@ -271,17 +271,21 @@ function grossFailure(p: JudgeProgress, s: JudgeSettings): string | null {
 }
 
 /**
- * Stable's latest period is clearly worse than its own baseline (≥ max(2×, + minIncrease) and
- * surprising at α): everyone's outage. The test does not blame the canary for it; the step holds.
+ * Stable clearly worse than its own baseline (≥ max(2×, + minIncrease) and surprising at α) in either of
+ * its last two periods with traffic: everyone's outage. The test does not blame the canary for it; the
+ * step holds. Two periods, so one quiet period inside an outage (a chance dip, or a period read before
+ * all of its data arrived) does not end the hold; a period without stable requests says nothing either way.
  */
 function sharedOutage(p: JudgeProgress, s: JudgeSettings): string | null {
-  const last = p.periods.at(-1);
-  if (!last || last.stable.requests === 0) return null;
   const prior = rateOf(p.baseline.stable) ?? 0;
+  const outage = (c: PeriodCounts): boolean => {
+    const rate = c.stable.errors / c.stable.requests;
+    const elevated = rate >= Math.max(2 * prior, prior + s.minIncreasePercent / 100);
+    return elevated && poissonUpperTail(c.stable.errors, c.stable.requests * Math.max(prior, 1e-4)) < s.maxFalseRollbackRate;
+  };
+  const last = p.periods.filter((c) => c.stable.requests > 0).slice(-2).reverse().find(outage);
+  if (!last) return null;
   const rate = last.stable.errors / last.stable.requests;
-  const elevated = rate >= Math.max(2 * prior, prior + s.minIncreasePercent / 100);
-  const surprising = poissonUpperTail(last.stable.errors, last.stable.requests * Math.max(prior, 1e-4)) < s.maxFalseRollbackRate;
-  if (!elevated || !surprising) return null;
   const canary = last.canary.requests > 0 ? ` and canary ${percentText(last.canary.errors / last.canary.requests)}` : '';
-  return `shared outage: stable 5xx ${percentText(rate)} (${last.stable.errors}/${last.stable.requests}) in the period from ${last.start}${canary}, against stable's ${percentText(prior)} before the step; not blamed on the canary, holding until stable recovers`;
+  return `shared outage: stable 5xx ${percentText(rate)} (${last.stable.errors}/${last.stable.requests}) in the period from ${last.start}${canary}, against stable's ${percentText(prior)} before the step; not blamed on the canary, holding until stable recovers (two periods back to normal)`;
 }

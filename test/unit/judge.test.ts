@@ -96,11 +96,17 @@ describe('judge: seeded simulations', () => {
     for (let i = 6; i < 10; i += 1) p = addPeriod(p, period(i, side(1800, binomial(r, 1800, 0.03)), side(200, binomial(r, 200, 0.03))), S);
     const report = judge(p, S);
     expect(report.verdict).not.toBe('fail');
-    expect(report.sharedOutage).toMatch(/^shared outage: stable 5xx \d\.\d\d% .* not blamed on the canary, holding until stable recovers$/);
+    expect(report.sharedOutage).toMatch(/^shared outage: stable 5xx \d\.\d\d% .* not blamed on the canary, holding until stable recovers \(two periods back to normal\)$/);
     const v = judgeVerdict(report, S, { elapsed: 600, bakeSeconds: 600, insufficientData: 'fail', insufficientDataWaitSeconds: 1800, percent: 10 });
     expect(v.status).toBe('wait');
-    // Recovered: the next healthy period clears the hold.
-    p = addPeriod(p, period(10, side(1800, 9), side(200, 1)), S);
+    // A period without stable requests says nothing: still held.
+    p = addPeriod(p, period(10, side(0, 0), side(0, 0)), S);
+    expect(judge(p, S).sharedOutage).not.toBeNull();
+    // One healthy period is not yet a recovery (a chance dip inside an outage looks the same)…
+    p = addPeriod(p, period(11, side(1800, 9), side(200, 1)), S);
+    expect(judge(p, S).sharedOutage).not.toBeNull();
+    // …two are: the hold clears.
+    p = addPeriod(p, period(12, side(1800, 8), side(200, 1)), S);
     expect(judge(p, S).sharedOutage).toBeNull();
   });
 
