@@ -52,7 +52,7 @@ report({
     'shared-outage: the alarms watch the canary group alone, so they fire in an outage that hits both groups and an alarm-only gate rolls back; give such an alarm `responses: {"<alarm>": "hold"}` to hold instead (docs/judge.md)',
     'judge + alarms is the product as deployed (alarms stay and combine with the judge); its false rollbacks of a healthy canary come from the alarms (the "by alarm" count), never from the judge',
     'time to detect: from the first shift to the rollback decision (simulated: minutes of rollout time; lab: seconds, 1-s lab minutes)',
-    '1% step: a rollback needs about 10 net canary errors at ρ1 = 2, so no test decides a 4× regression at 0.5% from 200 canary requests (about one error expected); the ≤ 200 goal is set on the 20× and 100× rows, where it is reachable (docs/judge.md)',
+    '1% step: the requests include the warm-up minute\'s (about 60 here); a regression near ρ1 = 2 needs about 12 net canary errors, so no test decides a 4× regression at 0.5% from 200 canary requests (about one error expected); the ≤ 200 goal is set on the 20× and 100× rows, where it is reachable (docs/judge.md)',
   ],
 });
 

@@ -2,7 +2,7 @@
 // (docs/judge.md). Errors and slow requests each run a sequential test (stats.ts) on the canary's
 // share of the events; a gross-failure guard, a warm-up and a shared-outage hold cover what the test
 // cannot. Pure: Evaluate reads the periods, this module adds them (each exactly once) and judges.
-import { alternativeRatio, percentText, periodLlr, poissonUpperTail, round, sprtBounds, type Counts } from './stats.ts';
+import { alternativeRatio, logMeanExp, mixtureRatios, percentText, periodLlr, poissonUpperTail, round, sprtBounds, type Counts } from './stats.ts';
 
 export const JUDGE_DEFAULTS = {
   mode: 'enforce',
@@ -61,8 +61,13 @@ export interface PeriodCounts {
 }
 
 export interface SprtProgress {
-  /** Σ of the periods' log-LR (before dividing by φ). */
+  /** Σ of the periods' log-LR against ρ1 (before dividing by φ): the pass side, and one of the mixture. */
   llr: number;
+  /**
+   * Σ of the periods' log-LR against the mixture's larger alternatives, √(ρ1 · maxRatio) and maxRatio
+   * (stats.ts mixtureRatios). Absent in a state written before the mixture: the rollback side is ρ1's alone.
+   */
+  llrLarger?: [number, number];
   periods: number;
   stable: Counts;
   canary: Counts;
@@ -99,7 +104,7 @@ export interface JudgeProgress {
 
 export const MAX_PERIODS_KEPT = 60;
 
-const empty = (): SprtProgress => ({ llr: 0, periods: 0, stable: { requests: 0, events: 0 }, canary: { requests: 0, events: 0 }, rho1: null });
+const empty = (): SprtProgress => ({ llr: 0, llrLarger: [0, 0], periods: 0, stable: { requests: 0, events: 0 }, canary: { requests: 0, events: 0 }, rho1: null });
 
 export function startProgress(step: number, shiftedAt: number, baseline: Baseline, s: JudgeSettings): JudgeProgress {
   const period = s.periodSeconds * 1000;
@@ -138,9 +143,12 @@ export function addPeriod(p: JudgeProgress, c: PeriodCounts, s: JudgeSettings): 
 
 function step(t: SprtProgress, sn: number, sx: number, cn: number, cx: number, stableRate: number | null, limits: Parameters<typeof alternativeRatio>[1]): SprtProgress {
   const rho1 = alternativeRatio(stableRate, limits);
+  const [, middle, top] = mixtureRatios(rho1, limits.maxRatio);
   const share = sn + cn > 0 ? cn / (sn + cn) : 0;
+  const larger = t.llrLarger ?? [0, 0];
   return {
     llr: t.llr + periodLlr(cx, sx + cx, share, rho1),
+    llrLarger: [larger[0] + periodLlr(cx, sx + cx, share, middle), larger[1] + periodLlr(cx, sx + cx, share, top)],
     periods: t.periods + 1,
     stable: add(t.stable, sn, sx),
     canary: add(t.canary, cn, cx),
@@ -211,12 +219,15 @@ export function judge(p: JudgeProgress, s: JudgeSettings, p99?: P99Window): Judg
 
 function sequential(metric: 'errors' | 'latency', t: SprtProgress, phi: number, upper: number, lower: number, s: JudgeSettings, unit: string, what: string): MetricJudgement {
   const statistic = t.llr / phi;
+  const mixed = logMeanExp([t.llr, ...(t.llrLarger ?? [])].map((l) => l / phi));
+  const ratios = t.rho1 === null ? null : mixtureRatios(t.rho1, s.maxRatio);
   const enough = t.canary.requests >= s.minCanaryRequests;
   const sr = rateOf(t.stable);
   const cr = rateOf(t.canary);
   const seen = `canary ${t.canary.events}/${t.canary.requests} ${what} (${percentText(cr)}) vs stable ${t.stable.events}/${t.stable.requests} (${percentText(sr)})`;
-  const stat = `log-LR ${round(statistic, 2)}${phi > 1 ? ` (φ ${round(phi, 2)})` : ''}, rollback at ${round(upper, 2)}, pass at ${round(lower, 2)}, ρ1 ${t.rho1 === null ? '-' : round(t.rho1, 2)}`;
-  const verdict: MetricVerdict = statistic >= upper ? 'fail' : statistic <= lower ? 'pass' : 'inconclusive';
+  const against = ratios === null ? '' : ` (ρ ${ratios.map((r) => round(r, 2)).join(', ')})`;
+  const stat = `log-LR ${round(statistic, 2)} at ρ1 ${t.rho1 === null ? '-' : round(t.rho1, 2)}, mixed ${round(mixed, 2)}${against}${phi > 1 ? `, φ ${round(phi, 2)}` : ''}; rollback at ${round(upper, 2)} (mixed), pass at ${round(lower, 2)} (ρ1)`;
+  const verdict: MetricVerdict = mixed >= upper ? 'fail' : statistic <= lower ? 'pass' : 'inconclusive';
   const label = metric === 'errors' ? 'error rate' : 'slow requests';
   const reason =
     verdict === 'fail'
@@ -235,6 +246,8 @@ function sequential(metric: 'errors' | 'latency', t: SprtProgress, phi: number, 
       canary: { [unit]: t.canary.requests, events: t.canary.events, rate: cr === null ? null : round(cr, 6) },
       statistic: round(statistic),
       rho1: t.rho1 === null ? null : round(t.rho1),
+      mixed: round(mixed),
+      mixedOver: ratios === null ? null : ratios.map((r) => round(r)),
       periods: t.periods,
     },
   };

@@ -30,6 +30,25 @@ export function alternativeRatio(stableRate: number | null, limits: RatioLimits)
 }
 
 /**
+ * The alternatives the rollback side mixes, equally weighted: ρ1 (the smallest regression worth
+ * catching), √(ρ1 · maxRatio) and maxRatio. A large regression is then caught from a few errors
+ * instead of the ~10 that ρ1 = 2 needs, at a cost of ln 3 on the bound for one of exactly ρ1. Each
+ * component is a likelihood ratio (a nonnegative martingale under "the same rate"), so is their
+ * mean: Ville's bound on a false rollback holds for the mixture as for one ratio.
+ */
+export function mixtureRatios(rho1: number, maxRatio: number): [number, number, number] {
+  const top = Math.max(rho1, maxRatio);
+  return [rho1, Math.sqrt(rho1 * top), top];
+}
+
+/** ln(mean(exp(l))): the log-LR of an equal-weight mixture, from its components' log-LRs (no overflow). */
+export function logMeanExp(ls: readonly number[]): number {
+  const max = Math.max(...ls);
+  if (!Number.isFinite(max)) return max;
+  return max + Math.log(ls.reduce((sum, l) => sum + Math.exp(l - max), 0) / ls.length);
+}
+
+/**
  * One period's log-likelihood ratio of "canary rate = ρ1 × stable rate" against "the same rate",
  * conditioned on the period's total events m: canary events ~ Binomial(m, q), q = ρw / (ρw + 1 − w),
  * w = the canary's share of requests. A shared outage raises m, not q, so it is not evidence.

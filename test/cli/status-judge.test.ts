@@ -9,7 +9,7 @@ import { alarmsAre, bakingAtTenPercent, describeOutput, EXECUTION_NAME, harness,
 const JUDGE: Verdict = {
   check: 'judge',
   status: 'wait',
-  reason: 'judge: holding step 10% until the test decides (620s baked, at most 900s): error rate: not decided yet: canary 3/400 5xx (0.75%) vs stable 12/3600 (0.33%); log-LR 1.2, rollback at 6.86, pass at -2.99, ρ1 2',
+  reason: 'judge: holding step 10% until the test decides (620s baked, at most 900s): error rate: not decided yet: canary 3/400 5xx (0.75%) vs stable 12/3600 (0.33%); log-LR 1.2 at ρ1 2, mixed 0.8 (ρ 2, 6.32, 20); rollback at 6.86 (mixed), pass at -2.99 (ρ1)',
   evidence: { verdict: 'inconclusive', errors: { statistic: 1.2 } },
 };
 
@@ -28,7 +28,7 @@ describe('status: the judge', () => {
     alarmsAre(h, { 'web-green-5xx': 'OK', 'web-green-p99': 'OK' });
     expect(await h.run('status', EXECUTION_NAME)).toBe(0);
     expect(h.stdout()).toContain(
-      '  judge     wait: holding step 10% until the test decides (620s baked, at most 900s): error rate: not decided yet: canary 3/400 5xx (0.75%) vs stable 12/3600 (0.33%); log-LR 1.2, rollback at 6.86, pass at -2.99, ρ1 2\n',
+      '  judge     wait: holding step 10% until the test decides (620s baked, at most 900s): error rate: not decided yet: canary 3/400 5xx (0.75%) vs stable 12/3600 (0.33%); log-LR 1.2 at ρ1 2, mixed 0.8 (ρ 2, 6.32, 20); rollback at 6.86 (mixed), pass at -2.99 (ρ1)\n',
     );
     const json = harness();
     json.sfn.on(DescribeExecutionCommand).resolves(describeOutput());

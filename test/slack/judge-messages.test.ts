@@ -5,7 +5,7 @@ import { approvalRequestMessage, progressMessage, type ApprovalView } from '../.
 import { weightsFor } from '../../lambdas/domain/weights.ts';
 import { EXECUTION } from './fixtures.ts';
 
-const VERDICT = 'judge: error rate: canary no worse than stable: canary 0/600 5xx (0.00%) vs stable 27/5400 (0.50%); log-LR -3.1, rollback at 6.86, pass at -2.99, ρ1 2';
+const VERDICT = 'judge: error rate: canary no worse than stable: canary 0/600 5xx (0.00%) vs stable 27/5400 (0.50%); log-LR -3.1 at ρ1 2, mixed -4.2 (ρ 2, 6.32, 20); rollback at 6.86 (mixed), pass at -2.99 (ρ1)';
 const view = (over: Partial<ApprovalView> = {}): ApprovalView => ({
   executionArn: EXECUTION,
   approvalId: 'q3Jx0w9_bC-1aZyXwVuT0s',

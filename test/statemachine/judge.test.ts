@@ -52,7 +52,7 @@ describe('the judge in the workflow', () => {
     const r = run(judged());
     const result = await r.result;
     expect(result).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
-    expect((result as { cause: string }).cause).toMatch(/^judge: error rate: canary worse than stable: canary 30\/600 5xx \(5\.00%\) vs stable 27\/5400 \(0\.50%\); log-LR 15\.\d+, rollback at 6\.86/);
+    expect((result as { cause: string }).cause).toMatch(/^judge: error rate: canary worse than stable: canary 30\/600 5xx \(5\.00%\) vs stable 27\/5400 \(0\.50%\); log-LR 15\.\d+ at ρ1 2, mixed \d+\.\d+ \(ρ 2, 6\.3\d, 20\); rollback at 6\.86 \(mixed\)/);
     expect(bench.actions).toEqual(originalActions());
     expect(bench.weights()).toEqual({ [BLUE]: 1, [GREEN]: 0, [OTHER]: 1 });
     const last = decisions(r.events).at(-1);

@@ -64,7 +64,7 @@ describe('decide: the judge among the checks', () => {
   it('a failing judge rolls back with its counts and statistic; the verdicts come with the decision', () => {
     const d = decide(obs({ judge: { report: report(8), settings: S } }), policy(), pos);
     expect(d.action).toBe('rollback');
-    expect(d.reason).toMatch(/^judge: error rate: canary worse than stable: canary 24\/300 5xx \(8\.00%\) vs stable 12\/2700 \(0\.44%\); log-LR \d+\.\d+, rollback at 6\.86/);
+    expect(d.reason).toMatch(/^judge: error rate: canary worse than stable: canary 24\/300 5xx \(8\.00%\) vs stable 12\/2700 \(0\.44%\); log-LR \d+\.\d+ at ρ1 2, mixed \d+\.\d+ \(ρ 2, 6\.3\d, 20\); rollback at 6\.86 \(mixed\)/);
     expect(d.checks?.map((v) => [v.check, v.status])).toEqual([
       ['drift', 'pass'],
       ['canary-health', 'pass'],

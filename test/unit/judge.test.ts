@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeVerdict } from '../../lambdas/domain/checks/judge.ts';
 import { addPeriod, judge, judgeSettings, startProgress, type Baseline, type JudgeProgress, type PeriodCounts, type SideCounts } from '../../lambdas/domain/judge.ts';
-import { alternativeRatio, overdispersion, periodLlr, poissonUpperTail, sprtBounds } from '../../lambdas/domain/stats.ts';
+import { alternativeRatio, logMeanExp, mixtureRatios, overdispersion, periodLlr, poissonUpperTail, sprtBounds } from '../../lambdas/domain/stats.ts';
 import { seededRandom } from '../../lab/traffic/random.ts';
 
 const S = judgeSettings();
@@ -62,6 +62,17 @@ describe('stats', () => {
     expect(periodLlr(0, 0, 0.1, 2)).toBe(0);
     // All traffic on one side carries no information about the ratio.
     expect(periodLlr(4, 4, 1, 5)).toBeCloseTo(0, 12);
+  });
+
+  it('the mixture: ρ1, √(ρ1 · maxRatio) and maxRatio, equally weighted (ln of the mean of the likelihood ratios)', () => {
+    expect(mixtureRatios(2, 20)).toEqual([2, Math.sqrt(40), 20]);
+    expect(mixtureRatios(20, 20)).toEqual([20, 20, 20]);
+    expect(logMeanExp([0, Math.log(4), Math.log(7)])).toBeCloseTo(Math.log(4), 12);
+    // One of exactly ρ1 pays ln 3 against the bound; identical components pay nothing.
+    expect(logMeanExp([10, -Infinity, -Infinity])).toBeCloseTo(10 - Math.log(3), 12);
+    expect(logMeanExp([5, 5, 5])).toBeCloseTo(5, 12);
+    // Large log-LRs neither overflow nor lose the smaller ones.
+    expect(logMeanExp([1000, 1000 + Math.log(2)])).toBeCloseTo(1000 + Math.log(1.5), 9);
   });
 
   it('φ is 1 for steady counts and large for bursts', () => {
@@ -130,12 +141,30 @@ describe('judge: rules', () => {
     p = addPeriod(p, period(0, side(900, 9), side(100, 9)), S); // warm-up: gross guard only
     for (let i = 1; i <= 4; i += 1) p = addPeriod(p, period(i, side(900, 9), side(100, 6)), S);
     const report = judge(p, S);
-    const byHand = (4 * (6 * Math.log(2) - 15 * Math.log(1.1))) / 1.5;
-    const errors = report.evidence.errors as { statistic: number; stable: unknown; canary: unknown; periods: number };
-    expect(errors.statistic).toBeCloseTo(byHand, 3);
+    // Each period: 6 canary of 15 errors at a 10% share, against ρ = 2, √40 and 20; then / φ.
+    const byHand = (rho: number) => (4 * (6 * Math.log(rho) - 15 * Math.log(1 + (rho - 1) * 0.1))) / 1.5;
+    const mixed = Math.log((Math.exp(byHand(2)) + Math.exp(byHand(Math.sqrt(40))) + Math.exp(byHand(20))) / 3);
+    const errors = report.evidence.errors as { statistic: number; mixed: number; mixedOver: number[]; stable: unknown; canary: unknown; periods: number };
+    expect(errors.statistic).toBeCloseTo(byHand(2), 3);
+    expect(errors.mixed).toBeCloseTo(mixed, 3);
+    expect(errors.mixedOver).toEqual([2, 6.3246, 20]);
     expect(errors).toMatchObject({ periods: 4, stable: { requests: 3600, events: 36 }, canary: { requests: 400, events: 24 } });
-    expect(report.verdict).toBe(byHand >= sprtBounds(0.001, 0.05).upper ? 'fail' : 'inconclusive');
+    expect(report.verdict).toBe(mixed >= sprtBounds(0.001, 0.05).upper ? 'fail' : 'inconclusive');
     expect(p.through).toBe(new Date(T0 + 5 * MIN).toISOString());
+  });
+
+  it('a large regression is caught from a few errors: 6 canary 5xx of 100 at a 1% share fail on the mixture, where ρ1 = 2 alone stays open', () => {
+    let p = startProgress(0, T0, baseline(), S);
+    p = addPeriod(p, period(0, side(9900, 50), side(100, 0)), S); // warm-up
+    p = addPeriod(p, period(1, side(9900, 50), side(100, 6)), S);
+    const llr = (rho: number) => 6 * Math.log(rho) - 56 * Math.log(1 + (rho - 1) * 0.01);
+    const { upper, lower } = sprtBounds(0.001, 0.05);
+    expect(llr(2)).toBeLessThan(upper);
+    expect(llr(2)).toBeGreaterThan(lower);
+    expect(logMeanExp([llr(2), llr(Math.sqrt(40)), llr(20)])).toBeGreaterThanOrEqual(upper);
+    const report = judge(p, S);
+    expect(report.verdict).toBe('fail');
+    expect(report.reason).toMatch(/^error rate: canary worse than stable: canary 6\/100 5xx \(6\.00%\) vs stable 50\/9900 \(0\.51%\); log-LR 3\.6 at ρ1 2, mixed 7\.8\d* \(ρ 2, 6\.32, 20\); rollback at 6\.86 \(mixed\), pass at -2\.99 \(ρ1\)$/);
   });
 
   it('the warm-up period (and the partial minute of the shift) is not in the test', () => {
