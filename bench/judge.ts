@@ -113,7 +113,7 @@ function onePercent(): void {
     return [c.name, `${share(right, rs.length)} ${c.expected === 'rolled-back' ? 'fail' : 'pass'}`, fmt(quantile(until, 0.5), 0), fmt(quantile(until, 0.9), 0), share(until.filter((n) => n <= GOALS.canaryRequestsAt1Percent).length, rs.length)];
   });
   table(['canary', 'right verdict', 'canary requests (median)', 'p90', `decided within ${GOALS.canaryRequestsAt1Percent}`], rows);
-  console.log('   (a rollback needs ~10 net canary errors at ρ1 = 2: no test decides a 4× regression at 0.5% from 200 requests; ≥ 20× can — see docs/judge.md)');
+  console.log('   (a regression near ρ1 = 2 needs ~12 net canary errors: no test decides a 4× regression at 0.5% from 200 requests; ≥ 20× can — see docs/judge.md)');
 }
 
 async function lab(): Promise<void> {
