@@ -145,10 +145,11 @@ function step(t: SprtProgress, sn: number, sx: number, cn: number, cx: number, s
   const rho1 = alternativeRatio(stableRate, limits);
   const [, middle, top] = mixtureRatios(rho1, limits.maxRatio);
   const share = sn + cn > 0 ? cn / (sn + cn) : 0;
+  const llr = (rho: number) => periodLlr(cx, sx + cx, share, rho);
   const larger = t.llrLarger ?? [0, 0];
   return {
-    llr: t.llr + periodLlr(cx, sx + cx, share, rho1),
-    llrLarger: [larger[0] + periodLlr(cx, sx + cx, share, middle), larger[1] + periodLlr(cx, sx + cx, share, top)],
+    llr: t.llr + llr(rho1),
+    llrLarger: [larger[0] + llr(middle), larger[1] + llr(top)],
     periods: t.periods + 1,
     stable: add(t.stable, sn, sx),
     canary: add(t.canary, cn, cx),
